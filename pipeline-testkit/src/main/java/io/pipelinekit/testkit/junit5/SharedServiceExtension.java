@@ -1,0 +1,91 @@
+package io.pipelinekit.testkit.junit5;
+
+import io.pipelinekit.testkit.ServiceBackend;
+import io.pipelinekit.testkit.ServiceUnavailableException;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Base of the service extensions: gets the JVM-wide shared service, gives the test class its own
+ * resources on it, and turns an unavailable backend into a skipped (aborted) test with the reason.
+ */
+abstract class SharedServiceExtension<S>
+        implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+
+    private final ServiceBackend backend;
+    private final Function<ServiceBackend, S> shared;
+    private S service;
+    private boolean classResourcesCreated;
+
+    SharedServiceExtension(ServiceBackend backend, Function<ServiceBackend, S> shared) {
+        this.backend = backend;
+        this.shared = shared;
+    }
+
+    /** Creates what one test class owns on the service (database, bucket, ...). */
+    abstract void createClassResources(S service, ExtensionContext context);
+
+    /** Removes what {@link #createClassResources} created. */
+    abstract void dropClassResources(S service);
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        ensureStarted(context);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        // Also works when registered on an instance field rather than a static one.
+        ensureStarted(context);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (service != null && classResourcesCreated) {
+            classResourcesCreated = false;
+            dropClassResources(service);
+        }
+    }
+
+    /** The shared service; available from {@code @BeforeAll} on. */
+    public S service() {
+        if (service == null) {
+            throw new IllegalStateException(
+                    getClass().getSimpleName()
+                            + " is not started: register it with @RegisterExtension on a static"
+                            + " field and use it from @BeforeAll or a test");
+        }
+        return service;
+    }
+
+    private void ensureStarted(ExtensionContext context) {
+        if (service == null) {
+            try {
+                service = shared.apply(backend);
+            } catch (ServiceUnavailableException e) {
+                Assumptions.abort(e.getMessage());
+            }
+        }
+        if (!classResourcesCreated) {
+            createClassResources(service, context);
+            classResourcesCreated = true;
+        }
+    }
+
+    static String prefixFor(ExtensionContext context) {
+        String name =
+                context.getRequiredTestClass()
+                        .getSimpleName()
+                        .replaceAll("[^A-Za-z0-9]", "")
+                        .toLowerCase(Locale.ROOT);
+        // Bucket names are at most 63 characters; a unique suffix follows the prefix.
+        return name.substring(0, Math.min(name.length(), 40));
+    }
+}

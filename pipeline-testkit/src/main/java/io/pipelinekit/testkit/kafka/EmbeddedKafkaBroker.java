@@ -1,0 +1,265 @@
+package io.pipelinekit.testkit.kafka;
+
+import io.pipelinekit.testkit.internal.process.ChildJvm;
+import io.pipelinekit.testkit.internal.process.MavenArtifacts;
+import io.pipelinekit.testkit.internal.process.ServiceSupport;
+
+import org.apache.flink.annotation.PublicEvolving;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka broker in KRaft mode, running in its own JVM from the {@code
+ * org.apache.kafka:kafka_2.13} Maven artifact, with transactions enabled.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+ *     String topic = kafka.createUniqueTopic("orders", 4);
+ *     // produce with kafka.bootstrapServers(), read back with kafka.readCommitted(topic)
+ * }
+ * }</pre>
+ */
+@PublicEvolving
+public final class EmbeddedKafkaBroker implements KafkaService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    private final String artifact;
+    private final String maxHeap;
+    private final Duration startupTimeout;
+    private final Map<String, String> brokerProperties;
+    private Path workDir;
+    private ChildJvm process;
+    private String bootstrapServers;
+
+    private EmbeddedKafkaBroker(Builder builder) {
+        this.artifact = builder.artifact;
+        this.maxHeap = builder.maxHeap;
+        this.startupTimeout = builder.startupTimeout;
+        this.brokerProperties = Map.copyOf(builder.brokerProperties);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Formats the storage, starts the broker and waits until it serves metadata requests. */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (process != null) {
+            throw new IllegalStateException("Kafka broker already started at " + bootstrapServers);
+        }
+        long started = System.nanoTime();
+        List<Path> classpath = MavenArtifacts.resolveClasspath(List.of(artifact), List.of());
+        workDir = ServiceSupport.newWorkDir("kafka");
+        int brokerPort = ServiceSupport.freePort();
+        int controllerPort = ServiceSupport.freePort();
+        bootstrapServers = "127.0.0.1:" + brokerPort;
+        Path serverProperties = workDir.resolve("server.properties");
+        Path log4j = workDir.resolve("log4j2.properties");
+        write(serverProperties, serverProperties(brokerPort, controllerPort));
+        write(log4j, LOG4J2_CONFIG);
+
+        ChildJvm format =
+                childJvm("kafka-storage-format", classpath, log4j)
+                        .mainClass("kafka.tools.StorageTool")
+                        .args(
+                                "format",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                serverProperties.toString())
+                        .start();
+        int formatExit = format.waitFor(Duration.ofSeconds(120));
+        if (formatExit != 0) {
+            throw new IllegalStateException(
+                    "Formatting Kafka storage failed with exit code "
+                            + formatExit
+                            + ":\n"
+                            + format.logTail(40));
+        }
+
+        process =
+                childJvm("kafka-broker", classpath, log4j)
+                        .jvmArg("-Xmx" + maxHeap)
+                        .mainClass("kafka.Kafka")
+                        .args(serverProperties.toString())
+                        .start();
+        ServiceSupport.awaitReady(
+                process, "Kafka broker at " + bootstrapServers, startupTimeout, this::ready);
+        LOG.info(
+                "Kafka {} broker ready at {} in {} ms (pid {}, log {})",
+                artifact,
+                bootstrapServers,
+                (System.nanoTime() - started) / 1_000_000,
+                process.pid(),
+                process.logFile());
+        return this;
+    }
+
+    @Override
+    public String bootstrapServers() {
+        if (bootstrapServers == null) {
+            throw new IllegalStateException("Kafka broker not started: call start() first");
+        }
+        return bootstrapServers;
+    }
+
+    /** The broker's process id, for fault injection and diagnostics. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The broker's log file (stdout and log4j output). */
+    public Path logFile() {
+        return process.logFile();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (process != null) {
+            process.close();
+            process = null;
+            ServiceSupport.deleteWorkDir(workDir);
+        }
+    }
+
+    private ChildJvm.Builder childJvm(String name, List<Path> classpath, Path log4j) {
+        return ChildJvm.builder(name)
+                .classpath(classpath)
+                .workDir(workDir)
+                .jvmArg("-XX:+UseSerialGC")
+                .jvmArg("-Dlog4j2.configurationFile=" + log4j.toUri())
+                .jvmArg("-Dkafka.logs.dir=" + workDir.resolve("logs"));
+    }
+
+    private boolean ready() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
+        try (Admin admin = Admin.create(properties)) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private String serverProperties(int brokerPort, int controllerPort) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put(
+                "listeners",
+                "PLAINTEXT://127.0.0.1:"
+                        + brokerPort
+                        + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", workDir.resolve("data").toString());
+        p.put("num.partitions", "1");
+        // Single node: internal topics (offsets, transactions) cannot have more than one replica.
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.putAll(brokerProperties);
+        StringBuilder text = new StringBuilder("# Written by pipeline-testkit\n");
+        p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        return text.toString();
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // Kafka 4 logs through log4j 2 and prints only errors without a configuration.
+    private static final String LOG4J2_CONFIG =
+            String.join(
+                    "\n",
+                    "status = warn",
+                    "appender.console.type = Console",
+                    "appender.console.name = STDOUT",
+                    "appender.console.layout.type = PatternLayout",
+                    "appender.console.layout.pattern = [%d] %p %m (%c)%n",
+                    "rootLogger.level = INFO",
+                    "rootLogger.appenderRef.stdout.ref = STDOUT",
+                    "logger.kafka.name = kafka",
+                    "logger.kafka.level = INFO",
+                    "logger.state.name = state.change.logger",
+                    "logger.state.level = WARN",
+                    "logger.request.name = kafka.request.logger",
+                    "logger.request.level = WARN",
+                    "");
+
+    /** Builder of {@link EmbeddedKafkaBroker}. */
+    @PublicEvolving
+    public static final class Builder {
+        private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+        private String artifact = MavenArtifacts.serviceCoordinates("kafka.broker");
+        private String maxHeap = "512m";
+        private Duration startupTimeout = Duration.ofSeconds(120);
+
+        private Builder() {}
+
+        /** Sets a broker configuration property (after the test kit's single-node defaults). */
+        public Builder brokerProperty(String key, String value) {
+            brokerProperties.put(
+                    Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Runs another broker version, e.g. {@code "3.9.1"} (default: the tested version). */
+        public Builder version(String kafkaVersion) {
+            Objects.requireNonNull(kafkaVersion, "kafkaVersion");
+            this.artifact = "org.apache.kafka:kafka_2.13:" + kafkaVersion;
+            return this;
+        }
+
+        /** Maximum heap of the broker JVM (default {@code 512m}). */
+        public Builder maxHeap(String maxHeap) {
+            this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap");
+            return this;
+        }
+
+        /**
+         * How long start-up may take, including the first download of the broker (default 120 s).
+         */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public EmbeddedKafkaBroker build() {
+            return new EmbeddedKafkaBroker(this);
+        }
+    }
+}
