@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.time.Duration;
@@ -29,10 +30,11 @@ import java.util.Objects;
  */
 @PublicEvolving
 public final class FlinkClusterExtension
-        implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+        implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
 
     private final FlinkTestCluster.Builder builder;
     private FlinkTestCluster cluster;
+    private String unavailable;
 
     /** One task manager with two slots, checkpoints on the local file system. */
     public FlinkClusterExtension() {
@@ -58,9 +60,18 @@ public final class FlinkClusterExtension
         try {
             cluster = builder.build().start();
         } catch (ServiceUnavailableException e) {
-            Assumptions.abort(e.getMessage());
+            unavailable = e.getMessage();
+            return;
         }
         TestStreamEnvironment.setAsContext(cluster.miniCluster(), cluster.slots());
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        // Reported per test as skipped with the reason (see SharedServiceExtension).
+        if (unavailable != null) {
+            Assumptions.abort(unavailable);
+        }
     }
 
     @Override

@@ -22,6 +22,7 @@ abstract class SharedServiceExtension<S>
     private final ServiceBackend backend;
     private final Function<ServiceBackend, S> shared;
     private S service;
+    private String unavailable;
     private boolean classResourcesCreated;
 
     SharedServiceExtension(ServiceBackend backend, Function<ServiceBackend, S> shared) {
@@ -44,6 +45,9 @@ abstract class SharedServiceExtension<S>
     public void beforeEach(ExtensionContext context) {
         // Also works when registered on an instance field rather than a static one.
         ensureStarted(context);
+        // Aborting here, not in beforeAll, reports every test as skipped with the reason
+        // (a class-level abort shows up in Maven's reports as "0 tests run").
+        abortIfUnavailable();
     }
 
     @Override
@@ -56,6 +60,7 @@ abstract class SharedServiceExtension<S>
 
     /** The shared service; available from {@code @BeforeAll} on. */
     public S service() {
+        abortIfUnavailable();
         if (service == null) {
             throw new IllegalStateException(
                     getClass().getSimpleName()
@@ -65,15 +70,21 @@ abstract class SharedServiceExtension<S>
         return service;
     }
 
+    private void abortIfUnavailable() {
+        if (unavailable != null) {
+            Assumptions.abort(unavailable);
+        }
+    }
+
     private void ensureStarted(ExtensionContext context) {
-        if (service == null) {
+        if (service == null && unavailable == null) {
             try {
                 service = shared.apply(backend);
             } catch (ServiceUnavailableException e) {
-                Assumptions.abort(e.getMessage());
+                unavailable = e.getMessage();
             }
         }
-        if (!classResourcesCreated) {
+        if (service != null && !classResourcesCreated) {
             createClassResources(service, context);
             classResourcesCreated = true;
         }
