@@ -52,7 +52,10 @@ public final class ServiceSupport {
         }
     }
 
-    /** Deletes a work directory unless {@code pipelinekit.keep.work.dirs} asks to keep it. */
+    /**
+     * Deletes a work directory but its {@code *.log} files (kept for diagnosing failures), unless
+     * {@code pipelinekit.keep.work.dirs} asks to keep everything.
+     */
     public static void deleteWorkDir(Path dir) {
         if (Boolean.getBoolean("pipelinekit.keep.work.dirs") || !Files.exists(dir)) {
             return;
@@ -64,14 +67,20 @@ public final class ServiceSupport {
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
                                 throws IOException {
-                            Files.deleteIfExists(file);
+                            if (!file.getFileName().toString().endsWith(".log")) {
+                                Files.deleteIfExists(file);
+                            }
                             return FileVisitResult.CONTINUE;
                         }
 
                         @Override
                         public FileVisitResult postVisitDirectory(Path d, IOException e)
                                 throws IOException {
-                            Files.deleteIfExists(d);
+                            try (var entries = Files.list(d)) {
+                                if (entries.findAny().isEmpty()) {
+                                    Files.delete(d);
+                                }
+                            }
                             return FileVisitResult.CONTINUE;
                         }
                     });
