@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,18 +95,9 @@ public final class SchemaCompatibilityGate {
             List<Release> releases = loadReleases(baselineDir.resolve(name));
             int before = violations.size();
             checkConventions(name, schema, violations);
-            List<Release> against =
-                    mode.transitive() || releases.isEmpty()
-                            ? releases
-                            : List.of(releases.get(releases.size() - 1));
-            for (Release release : against) {
-                if (mode.newReadsOld()) {
-                    compare(name, mode, release, schema, release.schema, "new reader", violations);
-                }
-                if (mode.oldReadsNew()) {
-                    compare(name, mode, release, release.schema, schema, "old reader", violations);
-                }
-            }
+            SortedMap<Integer, Schema> released = new TreeMap<>();
+            releases.forEach(r -> released.put(r.version, r.schema));
+            violations.addAll(checkEvolution(name, mode, schema, released));
             rows.add(
                     new GateReport.Row(
                             name,
@@ -158,6 +150,33 @@ public final class SchemaCompatibilityGate {
             written.add(file);
         }
         return written;
+    }
+
+    /**
+     * Checks a candidate version of a contract against its released versions (version number to
+     * schema) under {@code mode}, with Avro's own checker; empty when the change is allowed.
+     */
+    public static List<CompatibilityViolation> checkEvolution(
+            String name,
+            CompatibilityMode mode,
+            Schema candidate,
+            SortedMap<Integer, Schema> released) {
+        List<CompatibilityViolation> violations = new ArrayList<>();
+        if (released.isEmpty()) {
+            return violations;
+        }
+        SortedMap<Integer, Schema> against =
+                mode.transitive() ? released : released.tailMap(released.lastKey());
+        for (Map.Entry<Integer, Schema> version : against.entrySet()) {
+            Release release = new Release(version.getKey(), version.getValue());
+            if (mode.newReadsOld()) {
+                compare(name, mode, release, candidate, release.schema, "new reader", violations);
+            }
+            if (mode.oldReadsNew()) {
+                compare(name, mode, release, release.schema, candidate, "old reader", violations);
+            }
+        }
+        return violations;
     }
 
     private static void compare(

@@ -1,0 +1,63 @@
+package io.pipelinekit.core.registry;
+
+import io.pipelinekit.core.registry.internal.RestSchemaRegistryClient;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.ReadableConfig;
+
+import org.apache.avro.Schema;
+
+import java.util.List;
+
+/**
+ * A client of a Confluent-compatible schema registry (Avro schemas): what serializers, the DLQ
+ * replay tool and operators need. Ids and schemas are cached; unreachable registries are retried
+ * with bounded exponential backoff.
+ *
+ * <pre>{@code
+ * Configuration conf = new Configuration();
+ * conf.set(SchemaRegistryOptions.URL, "https://registry:8081");
+ * SchemaRegistryClient registry = SchemaRegistryClient.create(conf);
+ * int id = registry.register("payments-value", PaymentTransaction.getClassSchema());
+ * }</pre>
+ */
+@PublicEvolving
+public interface SchemaRegistryClient {
+
+    /** A REST client for the registry configured by {@link SchemaRegistryOptions}. */
+    static SchemaRegistryClient create(ReadableConfig config) {
+        return RestSchemaRegistryClient.create(config);
+    }
+
+    /** Registers {@code schema} under {@code subject} (or finds it) and returns its global id. */
+    int register(String subject, Schema schema) throws SchemaRegistryException;
+
+    /** The id of {@code schema} under {@code subject}, without registering it. */
+    int lookupId(String subject, Schema schema) throws SchemaRegistryException;
+
+    /** The schema with a global id. */
+    Schema schemaById(int id) throws SchemaRegistryException;
+
+    /** The latest version registered under {@code subject}. */
+    RegisteredSchema latest(String subject) throws SchemaRegistryException;
+
+    /** A given version of {@code subject}. */
+    RegisteredSchema version(String subject, int version) throws SchemaRegistryException;
+
+    /** The versions registered under {@code subject}, oldest first. */
+    List<Integer> versions(String subject) throws SchemaRegistryException;
+
+    /** All subjects. */
+    List<String> subjects() throws SchemaRegistryException;
+
+    /**
+     * Whether {@code schema} may be registered under {@code subject} by its compatibility level.
+     */
+    boolean isCompatible(String subject, Schema schema) throws SchemaRegistryException;
+
+    /** The compatibility level of {@code subject} (the global one when it has none). */
+    String compatibility(String subject) throws SchemaRegistryException;
+
+    /** Sets the compatibility level of {@code subject} (e.g. {@code FULL_TRANSITIVE}). */
+    void setCompatibility(String subject, String level) throws SchemaRegistryException;
+}

@@ -1,0 +1,458 @@
+package io.pipelinekit.core.registry.internal;
+
+import io.pipelinekit.core.registry.RegisteredSchema;
+import io.pipelinekit.core.registry.SchemaRegistryClient;
+import io.pipelinekit.core.registry.SchemaRegistryException;
+import io.pipelinekit.core.registry.SchemaRegistryException.Reason;
+import io.pipelinekit.core.registry.SchemaRegistryOptions;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.configuration.ReadableConfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@link SchemaRegistryClient} over the registry's REST API on the JDK HTTP client. */
+@Internal
+public final class RestSchemaRegistryClient implements SchemaRegistryClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+    private final List<String> baseUrls;
+    private final String authorization;
+    private final HttpClient http;
+    private final Duration requestTimeout;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Map<Integer, Schema> schemasById;
+    private final Map<String, Integer> idsBySubjectAndSchema;
+
+    private RestSchemaRegistryClient(ReadableConfig config) {
+        String urls =
+                config.getOptional(SchemaRegistryOptions.URL)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "The Avro wire format needs a schema registry: set "
+                                                        + SchemaRegistryOptions.URL.key()
+                                                        + " (e.g. http://registry:8081)."));
+        this.baseUrls = new ArrayList<>();
+        for (String url : urls.split(",")) {
+            String trimmed = url.trim();
+            if (!trimmed.startsWith("http://") && !trimmed.startsWith("https://")) {
+                throw new IllegalArgumentException(
+                        SchemaRegistryOptions.URL.key()
+                                + " must be http:// or https:// URLs, got '"
+                                + trimmed
+                                + "'");
+            }
+            baseUrls.add(
+                    trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+        }
+        String user = config.get(SchemaRegistryOptions.BASIC_AUTH_USERNAME);
+        String password = config.get(SchemaRegistryOptions.BASIC_AUTH_PASSWORD);
+        if ((user == null) != (password == null)) {
+            throw new IllegalArgumentException(
+                    "Basic authentication needs both "
+                            + SchemaRegistryOptions.BASIC_AUTH_USERNAME.key()
+                            + " and "
+                            + SchemaRegistryOptions.BASIC_AUTH_PASSWORD.key());
+        }
+        this.authorization =
+                user == null
+                        ? null
+                        : "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(
+                                                (user + ":" + password)
+                                                        .getBytes(StandardCharsets.UTF_8));
+        this.requestTimeout = config.get(SchemaRegistryOptions.REQUEST_TIMEOUT);
+        this.maxAttempts = Math.max(1, config.get(SchemaRegistryOptions.MAX_ATTEMPTS));
+        this.initialBackoff = config.get(SchemaRegistryOptions.INITIAL_BACKOFF);
+        this.maxBackoff = config.get(SchemaRegistryOptions.MAX_BACKOFF);
+        int capacity = config.get(SchemaRegistryOptions.CACHE_CAPACITY);
+        this.schemasById = Collections.synchronizedMap(lru(capacity));
+        this.idsBySubjectAndSchema = Collections.synchronizedMap(lru(capacity));
+        HttpClient.Builder builder =
+                HttpClient.newBuilder()
+                        .connectTimeout(requestTimeout)
+                        .version(HttpClient.Version.HTTP_1_1);
+        String truststore = config.get(SchemaRegistryOptions.TRUSTSTORE_LOCATION);
+        if (truststore != null) {
+            builder.sslContext(
+                    sslContext(
+                            truststore,
+                            config.get(SchemaRegistryOptions.TRUSTSTORE_TYPE),
+                            config.get(SchemaRegistryOptions.TRUSTSTORE_PASSWORD)));
+        }
+        this.http = builder.build();
+    }
+
+    public static RestSchemaRegistryClient create(ReadableConfig config) {
+        return new RestSchemaRegistryClient(config);
+    }
+
+    @Override
+    public int register(String subject, Schema schema) throws SchemaRegistryException {
+        String key = subject + "\u0000" + schema;
+        Integer cached = idsBySubjectAndSchema.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer =
+                call(
+                        "POST",
+                        "/subjects/" + encode(subject) + "/versions",
+                        schemaBody(schema),
+                        subject);
+        int id = answer.get("id").asInt();
+        idsBySubjectAndSchema.put(key, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public int lookupId(String subject, Schema schema) throws SchemaRegistryException {
+        String key = subject + "\u0000" + schema;
+        Integer cached = idsBySubjectAndSchema.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer;
+        try {
+            answer = call("POST", "/subjects/" + encode(subject), schemaBody(schema), subject);
+        } catch (SchemaRegistryException e) {
+            if (e.errorCode() == 40403 || e.errorCode() == 40401) {
+                throw new SchemaRegistryException(
+                        Reason.SCHEMA_NOT_REGISTERED,
+                        "Schema "
+                                + schema.getFullName()
+                                + " is not registered under subject '"
+                                + subject
+                                + "' and "
+                                + SchemaRegistryOptions.AUTO_REGISTER.key()
+                                + " is false: register it first (e.g. in the deployment pipeline).",
+                        e.httpStatus(),
+                        e.errorCode(),
+                        e);
+            }
+            throw e;
+        }
+        int id = answer.get("id").asInt();
+        idsBySubjectAndSchema.put(key, id);
+        return id;
+    }
+
+    @Override
+    public Schema schemaById(int id) throws SchemaRegistryException {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer;
+        try {
+            answer = call("GET", "/schemas/ids/" + id, null, null);
+        } catch (SchemaRegistryException e) {
+            if (e.errorCode() == 40403 || e.httpStatus() == 404) {
+                throw new SchemaRegistryException(
+                        Reason.UNKNOWN_SCHEMA_ID,
+                        "The registry knows no schema with id "
+                                + id
+                                + ": the record was written against another registry, or the"
+                                + " schema was deleted.",
+                        e.httpStatus(),
+                        e.errorCode(),
+                        e);
+            }
+            throw e;
+        }
+        Schema schema = parse(answer.get("schema").asText());
+        schemasById.put(id, schema);
+        return schema;
+    }
+
+    @Override
+    public RegisteredSchema latest(String subject) throws SchemaRegistryException {
+        return registered(
+                call("GET", "/subjects/" + encode(subject) + "/versions/latest", null, subject));
+    }
+
+    @Override
+    public RegisteredSchema version(String subject, int version) throws SchemaRegistryException {
+        return registered(
+                call(
+                        "GET",
+                        "/subjects/" + encode(subject) + "/versions/" + version,
+                        null,
+                        subject));
+    }
+
+    @Override
+    public List<Integer> versions(String subject) throws SchemaRegistryException {
+        List<Integer> versions = new ArrayList<>();
+        call("GET", "/subjects/" + encode(subject) + "/versions", null, subject)
+                .forEach(v -> versions.add(v.asInt()));
+        return versions;
+    }
+
+    @Override
+    public List<String> subjects() throws SchemaRegistryException {
+        List<String> subjects = new ArrayList<>();
+        call("GET", "/subjects", null, null).forEach(s -> subjects.add(s.asText()));
+        return subjects;
+    }
+
+    @Override
+    public boolean isCompatible(String subject, Schema schema) throws SchemaRegistryException {
+        return call(
+                        "POST",
+                        "/compatibility/subjects/" + encode(subject) + "/versions/latest",
+                        schemaBody(schema),
+                        subject)
+                .get("is_compatible")
+                .asBoolean();
+    }
+
+    @Override
+    public String compatibility(String subject) throws SchemaRegistryException {
+        return call("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null, subject)
+                .get("compatibilityLevel")
+                .asText();
+    }
+
+    @Override
+    public void setCompatibility(String subject, String level) throws SchemaRegistryException {
+        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
+        call("PUT", "/config/" + encode(subject), body.toString(), subject);
+    }
+
+    private RegisteredSchema registered(JsonNode answer) {
+        return new RegisteredSchema(
+                answer.get("subject").asText(),
+                answer.get("version").asInt(),
+                answer.get("id").asInt(),
+                parse(answer.get("schema").asText()));
+    }
+
+    /**
+     * One REST call, retried with exponential backoff while the registry is unreachable or answers
+     * 5xx/429, trying each base URL in turn.
+     */
+    private JsonNode call(String method, String path, String body, String subject)
+            throws SchemaRegistryException {
+        Duration backoff = initialBackoff;
+        Exception lastFailure = null;
+        String lastAnswer = null;
+        long started = System.nanoTime();
+        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            String base = baseUrls.get((attempt - 1) % baseUrls.size());
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(requestTimeout)
+                            .header("Content-Type", CONTENT_TYPE)
+                            .header("Accept", CONTENT_TYPE + ", application/json");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            request.method(
+                    method,
+                    body == null
+                            ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            try {
+                HttpResponse<String> response =
+                        http.send(
+                                request.build(),
+                                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                int status = response.statusCode();
+                if (status == 200) {
+                    return JSON.readTree(response.body());
+                }
+                if (status >= 500 || status == 429) {
+                    lastAnswer = "HTTP " + status + " " + response.body();
+                } else {
+                    throw answerError(method, base + path, status, response.body(), subject);
+                }
+            } catch (IOException e) {
+                lastFailure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException(
+                        Reason.REGISTRY_UNAVAILABLE,
+                        "Interrupted while calling the schema registry",
+                        -1,
+                        -1,
+                        e);
+            }
+            if (attempt < maxAttempts) {
+                LOG.warn(
+                        "Schema registry call {} {} failed (attempt {}/{}): {}; retrying in {} ms",
+                        method,
+                        base + path,
+                        attempt,
+                        maxAttempts,
+                        lastAnswer != null ? lastAnswer : lastFailure,
+                        backoff.toMillis());
+                sleep(backoff);
+                backoff =
+                        backoff.multipliedBy(2).compareTo(maxBackoff) > 0
+                                ? maxBackoff
+                                : backoff.multipliedBy(2);
+            }
+        }
+        throw new SchemaRegistryException(
+                Reason.REGISTRY_UNAVAILABLE,
+                "Schema registry "
+                        + baseUrls
+                        + " unavailable: "
+                        + method
+                        + " "
+                        + path
+                        + " failed "
+                        + maxAttempts
+                        + " times in "
+                        + (System.nanoTime() - started) / 1_000_000
+                        + " ms (last: "
+                        + (lastAnswer != null ? lastAnswer : lastFailure)
+                        + "). Check "
+                        + SchemaRegistryOptions.URL.key()
+                        + " and that the registry is up; records that need it are dead-lettered"
+                        + " with reason REGISTRY_UNAVAILABLE.",
+                -1,
+                -1,
+                lastFailure);
+    }
+
+    private static SchemaRegistryException answerError(
+            String method, String url, int status, String body, String subject) {
+        int errorCode = -1;
+        String message = body;
+        try {
+            JsonNode error = JSON.readTree(body);
+            if (error.has("error_code")) {
+                errorCode = error.get("error_code").asInt();
+            }
+            if (error.has("message")) {
+                message = error.get("message").asText();
+            }
+        } catch (IOException notJson) {
+            // Keep the raw body as the message.
+        }
+        Reason reason;
+        if (status == 401 || status == 403) {
+            reason = Reason.UNAUTHORIZED;
+            message +=
+                    ". Check "
+                            + SchemaRegistryOptions.BASIC_AUTH_USERNAME.key()
+                            + " and its password.";
+        } else if (status == 409) {
+            reason = Reason.INCOMPATIBLE_SCHEMA;
+        } else if (errorCode == 40401 || errorCode == 40402) {
+            reason = Reason.SUBJECT_NOT_FOUND;
+        } else if (errorCode == 40403) {
+            reason = Reason.UNKNOWN_SCHEMA_ID;
+        } else {
+            reason = Reason.REGISTRY_ERROR;
+        }
+        return new SchemaRegistryException(
+                reason,
+                method
+                        + " "
+                        + url
+                        + (subject == null ? "" : " (subject " + subject + ")")
+                        + " failed: HTTP "
+                        + status
+                        + ": "
+                        + message,
+                status,
+                errorCode,
+                null);
+    }
+
+    private static String schemaBody(Schema schema) {
+        return JSON.createObjectNode().put("schema", schema.toString()).toString();
+    }
+
+    private static Schema parse(String text) {
+        return new Schema.Parser().parse(text);
+    }
+
+    private static String encode(String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void sleep(Duration duration) throws SchemaRegistryException {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException(
+                    Reason.REGISTRY_UNAVAILABLE, "Interrupted while waiting to retry", -1, -1, e);
+        }
+    }
+
+    private static <K, V> Map<K, V> lru(int capacity) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    private static SSLContext sslContext(String location, String type, String password) {
+        try (InputStream in = Files.newInputStream(Paths.get(location))) {
+            KeyStore trustStore = KeyStore.getInstance(type);
+            trustStore.load(in, password == null ? null : password.toCharArray());
+            TrustManagerFactory trust =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trustStore);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalArgumentException(
+                    "Cannot load the schema registry trust store "
+                            + location
+                            + " ("
+                            + type
+                            + "): "
+                            + e.getMessage()
+                            + ". Check "
+                            + SchemaRegistryOptions.TRUSTSTORE_LOCATION.key()
+                            + ", its type and password.",
+                    e);
+        }
+    }
+}
