@@ -302,6 +302,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 } else {
                     throw answerError(method, base + path, status, response.body(), subject);
                 }
+            } catch (SchemaRegistryException e) {
+                // A definite answer (4xx): retrying would get the same.
+                throw e;
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {
