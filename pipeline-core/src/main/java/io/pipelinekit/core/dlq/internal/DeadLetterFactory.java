@@ -1,0 +1,110 @@
+package io.pipelinekit.core.dlq.internal;
+
+import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.schemas.dlq.DeadLetter;
+import io.pipelinekit.schemas.dlq.FailureStage;
+import io.pipelinekit.schemas.dlq.Header;
+import io.pipelinekit.schemas.dlq.KafkaSource;
+
+import org.apache.flink.annotation.Internal;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** Builds {@link DeadLetter} envelopes under a {@link DeadLetterPolicy}. */
+@Internal
+public final class DeadLetterFactory {
+
+    public static final String SOURCE_BYTES = "SOURCE_BYTES";
+    private static final String MASK = "******";
+
+    private final DeadLetterPolicy policy;
+    private final String operatorUid;
+
+    public DeadLetterFactory(DeadLetterPolicy policy, String operatorUid) {
+        this.policy = policy;
+        this.operatorUid = operatorUid;
+    }
+
+    /** A dead letter for a Kafka record, with its original bytes and coordinates. */
+    public DeadLetter fromKafka(
+            ConsumerRecord<byte[], byte[]> record,
+            FailureStage stage,
+            String reason,
+            String message,
+            Throwable error) {
+        List<Header> headers = new ArrayList<>();
+        List<String> redacted = new ArrayList<>();
+        for (org.apache.kafka.common.header.Header header : record.headers()) {
+            if (policy.redactedHeaders().contains(header.key().toLowerCase(Locale.ROOT))) {
+                redacted.add("header:" + header.key());
+            } else {
+                headers.add(
+                        new Header(
+                                header.key(),
+                                header.value() == null ? null : ByteBuffer.wrap(header.value())));
+            }
+        }
+        KafkaSource source =
+                KafkaSource.newBuilder()
+                        .setTopic(record.topic())
+                        .setPartition(record.partition())
+                        .setOffset(record.offset())
+                        .setTimestamp(Instant.ofEpochMilli(Math.max(0, record.timestamp())))
+                        .setHeaders(headers)
+                        .build();
+        return base(stage, reason, message, error)
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+                .setPayloadEncoding(SOURCE_BYTES)
+                .setSource(source)
+                .setRedactedFields(new ArrayList<>(redacted))
+                .build();
+    }
+
+    private DeadLetter.Builder base(
+            FailureStage stage, String reason, String message, Throwable error) {
+        return DeadLetter.newBuilder()
+                .setId(UUID.randomUUID())
+                .setStage(stage)
+                .setReason(reason)
+                .setOperatorUid(operatorUid)
+                .setJobName(policy.jobName())
+                .setErrorClass(error == null ? null : error.getClass().getName())
+                .setErrorMessage(
+                        mask(message != null ? message : error == null ? null : error.getMessage()))
+                .setStackTrace(error == null ? null : mask(truncate(stackTrace(error))))
+                .setAttempt(1)
+                .setFailedAt(Instant.now());
+    }
+
+    private String mask(String text) {
+        if (text == null) {
+            return null;
+        }
+        String masked = text;
+        for (String secret : policy.maskedSecrets()) {
+            masked = masked.replace(secret, MASK);
+        }
+        return masked;
+    }
+
+    private String truncate(String text) {
+        int max = policy.maxStackTraceLength();
+        return text.length() <= max ? text : text.substring(0, max) + "\n\t... (truncated)";
+    }
+
+    private static String stackTrace(Throwable error) {
+        StringWriter out = new StringWriter();
+        error.printStackTrace(new PrintWriter(out));
+        return out.toString();
+    }
+}
