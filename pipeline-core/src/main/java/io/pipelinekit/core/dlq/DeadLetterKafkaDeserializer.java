@@ -13,6 +13,7 @@ import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.InstantiationUtil;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -46,15 +47,17 @@ public final class DeadLetterKafkaDeserializer<T>
 
     private static final long serialVersionUID = 1L;
 
-    private final DeserializationSchema<T> inner;
+    private final DeserializationSchema<T> pristine;
     private final DeadLetterPolicy policy;
     private final String operatorUid;
+    private transient DeserializationSchema<T> inner;
+    private transient DeserializationSchema.InitializationContext context;
     private transient DeadLetterFactory deadLetters;
     private transient FailureTracker tracker;
 
     private DeadLetterKafkaDeserializer(
             DeserializationSchema<T> inner, DeadLetterPolicy policy, String operatorUid) {
-        this.inner = Objects.requireNonNull(inner, "deserializer");
+        this.pristine = Objects.requireNonNull(inner, "deserializer");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.operatorUid = Objects.requireNonNull(operatorUid, "operatorUid");
     }
@@ -72,7 +75,8 @@ public final class DeadLetterKafkaDeserializer<T>
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) throws Exception {
-        inner.open(context);
+        this.context = context;
+        inner = freshInner();
         deadLetters = new DeadLetterFactory(policy, operatorUid);
         tracker = new FailureTracker(policy, operatorUid, context.getMetricGroup());
     }
@@ -115,6 +119,9 @@ public final class DeadLetterKafkaDeserializer<T>
         try {
             value = inner.deserialize(record.value());
         } catch (Exception e) {
+            // Deserializers keep decoders between records (Flink's Avro schemas do); after a
+            // failure mid-record that state is corrupt and would fail every following record.
+            inner = freshInner();
             fail(record, FailureReasons.ofDeserialization(e), null, e, out);
             return;
         }
@@ -132,7 +139,7 @@ public final class DeadLetterKafkaDeserializer<T>
 
     @Override
     public TypeInformation<Either<DeadLetter, T>> getProducedType() {
-        return new EitherTypeInfo<>(DeadLetters.typeInfo(), inner.getProducedType());
+        return new EitherTypeInfo<>(DeadLetters.typeInfo(), pristine.getProducedType());
     }
 
     private void fail(
@@ -173,11 +180,33 @@ public final class DeadLetterKafkaDeserializer<T>
                                 record, FailureStage.DESERIALIZE, reason, message, error)));
     }
 
-    private void ensureOpen() {
+    private void ensureOpen() throws IOException {
         if (tracker == null) {
             // Used without open() (e.g. directly in a test): no metric group to report to.
+            inner = freshInner();
             deadLetters = new DeadLetterFactory(policy, operatorUid);
             tracker = new FailureTracker(policy, operatorUid, null);
+        }
+    }
+
+    /** A copy of the configured deserializer in its initial state, opened. */
+    private DeserializationSchema<T> freshInner() throws IOException {
+        try {
+            DeserializationSchema<T> copy =
+                    InstantiationUtil.clone(
+                            pristine,
+                            context == null
+                                    ? Thread.currentThread().getContextClassLoader()
+                                    : context.getUserCodeClassLoader().asClassLoader());
+            if (context != null) {
+                copy.open(context);
+            }
+            return copy;
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(
+                    "Cannot re-create the value deserializer " + pristine.getClass().getName(), e);
         }
     }
 

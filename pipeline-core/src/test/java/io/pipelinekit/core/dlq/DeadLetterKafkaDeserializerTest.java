@@ -1,13 +1,19 @@
 package io.pipelinekit.core.dlq;
 
+import io.pipelinekit.core.formats.avro.internal.ConfluentWireSchemaCoder;
+import io.pipelinekit.core.registry.InMemorySchemaRegistryClient;
+import io.pipelinekit.core.registry.SubjectNameStrategy;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.dlq.KafkaSource;
+import io.pipelinekit.schemas.inventory.StockLevel;
 
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.RegistryAvroDeserializationSchema;
+import org.apache.flink.formats.avro.RegistryAvroSerializationSchema;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 
@@ -98,13 +104,7 @@ class DeadLetterKafkaDeserializerTest {
 
     @Test
     void nullOversizedAndNullResultsHaveTheirReasons() throws Exception {
-        DeserializationSchema<String> nullForEmpty =
-                new SimpleStringSchema() {
-                    @Override
-                    public String deserialize(byte[] message) {
-                        return message.length == 0 ? null : super.deserialize(message);
-                    }
-                };
+        DeserializationSchema<String> nullForEmpty = new NullForEmptySchema();
         DeadLetterKafkaDeserializer<String> deserializer =
                 DeadLetterKafkaDeserializer.wrap(
                         nullForEmpty, policy().maxRecordBytes(10).build(), "src");
@@ -119,6 +119,48 @@ class DeadLetterKafkaDeserializerTest {
                 .extracting(e -> e.left().getReason())
                 .containsExactly("NULL_VALUE", "OVERSIZED", "DESERIALIZED_TO_NULL");
         assertThat(out.get(0).left().getValue()).isNull();
+    }
+
+    @Test
+    void aFailedRecordDoesNotPoisonTheNextOnes() throws Exception {
+        // Flink's registry Avro deserializer reuses its decoder: after a truncated record the
+        // decoder's buffer is corrupt and, unless reset, every following record fails too.
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient(1);
+        RegistryAvroSerializationSchema<StockLevel> serializer =
+                RegistryAvroSerializationSchema.forSpecific(
+                        StockLevel.class,
+                        () ->
+                                new ConfluentWireSchemaCoder(
+                                        registry,
+                                        SubjectNameStrategy.TOPIC_NAME,
+                                        "t",
+                                        false,
+                                        true));
+        byte[] good = serializer.serialize(LEVEL);
+        DeadLetterKafkaDeserializer<StockLevel> deserializer =
+                DeadLetterKafkaDeserializer.wrap(
+                        new RegistryAvroDeserializationSchema<>(
+                                StockLevel.class,
+                                null,
+                                () ->
+                                        new ConfluentWireSchemaCoder(
+                                                registry,
+                                                SubjectNameStrategy.TOPIC_NAME,
+                                                "t",
+                                                false,
+                                                true)),
+                        policy().build(),
+                        "src");
+        List<Either<DeadLetter, StockLevel>> out = new ArrayList<>();
+
+        deserializer.deserialize(
+                bytesRecord(java.util.Arrays.copyOf(good, good.length - 3)), collector(out));
+        for (int i = 0; i < 3; i++) {
+            deserializer.deserialize(bytesRecord(good), collector(out));
+        }
+
+        assertThat(out.get(0).left().getReason()).isEqualTo("TRUNCATED_PAYLOAD");
+        assertThat(out.subList(1, 4)).allSatisfy(e -> assertThat(e.right()).isEqualTo(LEVEL));
     }
 
     @Test
@@ -166,10 +208,21 @@ class DeadLetterKafkaDeserializerTest {
                 .hasMessageContaining("job's name");
     }
 
+    /** Returns null for empty input, as some deserializers do instead of failing. */
+    private static final class NullForEmptySchema extends SimpleStringSchema {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String deserialize(byte[] message) {
+            return message.length == 0 ? null : super.deserialize(message);
+        }
+    }
+
     private static DeadLetterPolicy.Builder policy() {
         return DeadLetterPolicy.builder("test-job");
     }
 
+    @SafeVarargs
     private static List<Either<DeadLetter, Integer>> run(
             DeadLetterPolicy policy, ConsumerRecord<byte[], byte[]>... records) throws IOException {
         DeadLetterKafkaDeserializer<Integer> deserializer =
@@ -185,6 +238,31 @@ class DeadLetterKafkaDeserializerTest {
         assertThat(out).hasSize(1);
         assertThat(out.get(0).isLeft()).isTrue();
         return out.get(0).left();
+    }
+
+    private static final StockLevel LEVEL =
+            StockLevel.newBuilder()
+                    .setProductId("p1")
+                    .setWarehouseId("w1")
+                    .setQuantity(5)
+                    .setProductTotal(7)
+                    .setVersion(100)
+                    .setUpdatedAt(java.time.Instant.ofEpochMilli(1000))
+                    .build();
+
+    private static ConsumerRecord<byte[], byte[]> bytesRecord(byte[] value) {
+        return new ConsumerRecord<>(
+                "t",
+                0,
+                0L,
+                0L,
+                TimestampType.CREATE_TIME,
+                0,
+                value.length,
+                null,
+                value,
+                new RecordHeaders(),
+                Optional.empty());
     }
 
     private static ConsumerRecord<byte[], byte[]> record(String value) {

@@ -7,8 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A test double registry with fixed ids, for exact byte-level tests of the wire format. */
-public final class InMemorySchemaRegistryClient implements SchemaRegistryClient {
+/**
+ * A test double registry with fixed ids, for exact byte-level tests of the wire format.
+ * Serializable like any Flink function state; a copy keeps the schemas registered so far.
+ */
+public final class InMemorySchemaRegistryClient
+        implements SchemaRegistryClient, java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final Map<Integer, Schema> schemas = new HashMap<>();
     private final Map<String, Map<Schema, Integer>> subjects = new HashMap<>();
