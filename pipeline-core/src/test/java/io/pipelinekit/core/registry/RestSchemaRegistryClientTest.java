@@ -197,6 +197,39 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
+    void tlsWithTheRegistrysTrustStore() throws Exception {
+        registry.close();
+        registry = EmbeddedSchemaRegistry.builder().tls().build().start();
+        assertThat(registry.url()).startsWith("https://");
+
+        Configuration trusted = config();
+        trusted.set(SchemaRegistryOptions.TRUSTSTORE_LOCATION, registry.truststore().toString());
+        trusted.set(SchemaRegistryOptions.TRUSTSTORE_PASSWORD, registry.truststorePassword());
+        assertThat(client(trusted).register("orders-value", V1)).isPositive();
+
+        int before = registry.requestCount();
+        assertThatThrownBy(() -> client(config()).subjects())
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e ->
+                                assertThat(e.reason())
+                                        .isEqualTo(
+                                                SchemaRegistryException.Reason
+                                                        .REGISTRY_UNAVAILABLE))
+                .hasMessageContaining("TLS handshake")
+                .hasMessageContaining("schema-registry.ssl.truststore.location");
+        assertThat(registry.requestCount()).isEqualTo(before);
+
+        Configuration wrongPassword = config();
+        wrongPassword.set(
+                SchemaRegistryOptions.TRUSTSTORE_LOCATION, registry.truststore().toString());
+        wrongPassword.set(SchemaRegistryOptions.TRUSTSTORE_PASSWORD, "wrong");
+        assertThatThrownBy(() -> client(wrongPassword))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trust store");
+    }
+
+    @Test
     void configurationMistakesFailFast() {
         assertThatThrownBy(() -> SchemaRegistryClient.create(new Configuration()))
                 .hasMessageContaining("schema-registry.url");

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 
@@ -58,6 +60,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
     private final String basicAuthHeader;
+    private final boolean tls;
+    private SelfSignedCertificate certificate;
     private final Object lock = new Object();
     private final Map<Integer, Schema> schemasById = new HashMap<>();
     private final Map<String, Integer> idsByCanonical = new HashMap<>();
@@ -70,6 +74,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private HttpServer server;
 
     private EmbeddedSchemaRegistry(Builder builder) {
+        this.tls = builder.tls;
         this.basicAuthHeader =
                 builder.username == null
                         ? null
@@ -89,7 +94,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("Schema registry already started at " + url());
         }
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls) {
+            certificate = SelfSignedCertificate.create();
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 0);
+        }
         server.createContext("/", this::handle);
         server.setExecutor(
                 Executors.newFixedThreadPool(
@@ -108,7 +121,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         if (server == null) {
             throw new IllegalStateException("Schema registry not started: call start() first");
         }
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (tls ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The PKCS12 trust store with this registry's self-signed certificate (TLS mode only). */
+    public java.nio.file.Path truststore() {
+        if (certificate == null) {
+            throw new IllegalStateException("The registry runs without TLS: build it with tls()");
+        }
+        return certificate.truststore();
+    }
+
+    /** The password of {@link #truststore()}. */
+    public String truststorePassword() {
+        return SelfSignedCertificate.PASSWORD;
     }
 
     /** HTTP requests served so far, to assert on client-side caching. */
@@ -533,8 +559,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     public static final class Builder {
         private String username;
         private String password;
+        private boolean tls;
 
         private Builder() {}
+
+        /**
+         * Serves HTTPS with a fresh self-signed certificate for 127.0.0.1; see {@code
+         * truststore()}.
+         */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
 
         /** Requires HTTP basic authentication with these credentials (401 otherwise). */
         public Builder basicAuth(String username, String password) {

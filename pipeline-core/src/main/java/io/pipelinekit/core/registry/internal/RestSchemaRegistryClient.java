@@ -305,6 +305,20 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             } catch (SchemaRegistryException e) {
                 // A definite answer (4xx): retrying would get the same.
                 throw e;
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                // Certificates do not change between attempts.
+                throw new SchemaRegistryException(
+                        Reason.REGISTRY_UNAVAILABLE,
+                        "TLS handshake with the schema registry "
+                                + base
+                                + " failed: "
+                                + e.getMessage()
+                                + ". Point "
+                                + SchemaRegistryOptions.TRUSTSTORE_LOCATION.key()
+                                + " at a trust store with the registry's CA.",
+                        -1,
+                        -1,
+                        e);
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {
