@@ -61,6 +61,34 @@ class SchemaCompatibilityGateTest {
     }
 
     @Test
+    void removingARequiredFieldOfARealContractFailsItsGate() throws IOException {
+        Path contracts = Files.createDirectories(dir.resolve("contracts"));
+        for (Path file : List.of(Paths.get("src/main/avro/payments/payment-transaction.avsc"))) {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            String withoutCurrency = text.replaceAll("\\{\"name\": \"currency\"[^}]*\\},\\s*", "");
+            assertThat(withoutCurrency).isNotEqualTo(text);
+            write(contracts.resolve(file.getFileName()), withoutCurrency);
+        }
+
+        GateReport report = SchemaCompatibilityGate.check(contracts, Paths.get("compat"));
+
+        assertThat(report.violations())
+                .filteredOn(v -> !v.rule().equals("DELETED"))
+                .singleElement()
+                .satisfies(
+                        v -> {
+                            assertThat(v.schema())
+                                    .isEqualTo(
+                                            "io.pipelinekit.schemas.payments.PaymentTransaction");
+                            assertThat(v.field()).isEqualTo("currency");
+                            assertThat(v.rule())
+                                    .isEqualTo(
+                                            "FULL_TRANSITIVE vs v1:"
+                                                    + " READER_FIELD_MISSING_DEFAULT_VALUE");
+                        });
+    }
+
+    @Test
     void addingAnOptionalFieldWithADefaultPassesEveryMode() throws IOException {
         write(
                 schemas.resolve("order.avsc"),
