@@ -41,6 +41,7 @@ public final class DeadLetterPolicy implements Serializable {
     private final int maxStackTraceLength;
     private final Set<String> redactedHeaders;
     private final Set<String> maskedSecrets;
+    private final Set<String> redactedFields;
     private final int maxRecordBytes;
     private final FailureAction nullValues;
 
@@ -52,6 +53,7 @@ public final class DeadLetterPolicy implements Serializable {
         this.maxStackTraceLength = builder.maxStackTraceLength;
         this.redactedHeaders = Set.copyOf(builder.redactedHeaders);
         this.maskedSecrets = Set.copyOf(builder.maskedSecrets);
+        this.redactedFields = Set.copyOf(builder.redactedFields);
         this.maxRecordBytes = builder.maxRecordBytes;
         this.nullValues = builder.nullValues;
     }
@@ -91,6 +93,14 @@ public final class DeadLetterPolicy implements Serializable {
         return maskedSecrets;
     }
 
+    /**
+     * Fields (e.g. personal data) masked when an operator's input is attached to a dead letter;
+     * matched by name at any depth of an Avro record.
+     */
+    public Set<String> redactedFields() {
+        return redactedFields;
+    }
+
     /** Larger records are rejected with reason {@code OVERSIZED} before deserialization. */
     public int maxRecordBytes() {
         return maxRecordBytes;
@@ -111,6 +121,7 @@ public final class DeadLetterPolicy implements Serializable {
         private int maxStackTraceLength = 4000;
         private final Set<String> redactedHeaders = new LinkedHashSet<>();
         private final Set<String> maskedSecrets = new LinkedHashSet<>();
+        private final Set<String> redactedFields = new LinkedHashSet<>();
         private int maxRecordBytes = Integer.MAX_VALUE;
         private FailureAction nullValues = FailureAction.DEAD_LETTER;
 
@@ -156,6 +167,18 @@ public final class DeadLetterPolicy implements Serializable {
             Arrays.stream(secrets)
                     .filter(s -> s != null && !s.isEmpty())
                     .forEach(maskedSecrets::add);
+            return this;
+        }
+
+        /**
+         * Fields never copied into a dead letter when an operator's input is attached (e.g. {@code
+         * "email"}, {@code "cardholderName"}): the input is then attached as JSON with these fields
+         * masked, instead of as Avro binary.
+         */
+        public Builder redactFields(String... fieldNames) {
+            for (String name : fieldNames) {
+                redactedFields.add(Objects.requireNonNull(name, "field"));
+            }
             return this;
         }
 

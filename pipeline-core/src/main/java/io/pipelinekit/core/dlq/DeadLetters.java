@@ -50,6 +50,18 @@ public final class DeadLetters {
         return decoded.process(new Splitter<T>(), valueType).uid(uid).name(uid);
     }
 
+    /** All dead letters of the given operators' {@link #TAG} side outputs, as one stream. */
+    public static DataStream<DeadLetter> union(SingleOutputStreamOperator<?>... operators) {
+        if (operators.length == 0) {
+            throw new IllegalArgumentException("union needs at least one operator");
+        }
+        DataStream<DeadLetter> all = operators[0].getSideOutput(TAG);
+        for (int i = 1; i < operators.length; i++) {
+            all = all.union(operators[i].getSideOutput(TAG));
+        }
+        return all;
+    }
+
     private static final class Splitter<T> extends ProcessFunction<Either<DeadLetter, T>, T> {
         private static final long serialVersionUID = 1L;
 

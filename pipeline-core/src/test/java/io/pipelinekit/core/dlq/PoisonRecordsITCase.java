@@ -106,9 +106,29 @@ class PoisonRecordsITCase {
             }
         }
 
-        Result result = run(topic, registry);
+        String dlqTopic = KAFKA.service().createUniqueTopic("payments-dlq", 1);
+        Result result = run(topic, registry, dlqTopic);
 
         assertThat(result.processed.values()).containsExactlyInAnyOrderElementsOf(goodIds);
+        // The DLQ topic holds the same dead letters, keyed by source coordinates, with headers.
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dlq =
+                KAFKA.service().readCommitted(dlqTopic);
+        assertThat(dlq).hasSize(corpus.size());
+        for (org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record : dlq) {
+            DeadLetter decoded = DeadLetterCodec.decode(record.value());
+            assertThat(result.deadLetters.values()).contains(decoded);
+            io.pipelinekit.schemas.dlq.KafkaSource source =
+                    (io.pipelinekit.schemas.dlq.KafkaSource) decoded.getSource();
+            assertThat(new String(record.key(), StandardCharsets.UTF_8))
+                    .isEqualTo(topic + "-" + source.getPartition() + "@" + source.getOffset());
+            assertThat(
+                            new String(
+                                    record.headers()
+                                            .lastHeader(DeadLetterSink.REASON_HEADER)
+                                            .value(),
+                                    StandardCharsets.UTF_8))
+                    .isEqualTo(decoded.getReason());
+        }
         List<DeadLetter> letters = result.deadLetters.values();
         assertThat(letters)
                 .extracting(DeadLetter::getReason)
@@ -157,7 +177,7 @@ class PoisonRecordsITCase {
         Configuration unreachable = registryAt("http://127.0.0.1:" + closedPort);
         unreachable.set(SchemaRegistryOptions.MAX_ATTEMPTS, 2);
 
-        Result result = run(topic, unreachable);
+        Result result = run(topic, unreachable, null);
 
         assertThat(result.processed.values()).isEmpty();
         assertThat(result.deadLetters.values())
@@ -166,7 +186,8 @@ class PoisonRecordsITCase {
                 .allSatisfy(l -> assertThat(l.getErrorMessage()).contains("failed 2 times"));
     }
 
-    private static Result run(String topic, Configuration registry) throws Exception {
+    private static Result run(String topic, Configuration registry, String dlqTopic)
+            throws Exception {
         DeadLetterPolicy policy =
                 DeadLetterPolicy.builder("poison-test").maxRecordBytes(MAX_RECORD_BYTES).build();
         Configuration job = new Configuration();
@@ -203,6 +224,16 @@ class PoisonRecordsITCase {
                 .sinkTo(result.deadLetters)
                 .uid("dead-letters")
                 .name("dead-letters");
+        if (dlqTopic != null) {
+            DeadLetters.union(payments)
+                    .sinkTo(
+                            DeadLetterSink.builder()
+                                    .bootstrapServers(KAFKA.bootstrapServers())
+                                    .topic(dlqTopic)
+                                    .build())
+                    .uid("dead-letter-queue")
+                    .name("dead-letter-queue");
+        }
         FLINK.cluster().submit(env, "poison-records").getJobExecutionResult().get();
         return result;
     }

@@ -28,10 +28,12 @@ public final class DeadLetterFactory {
 
     private final DeadLetterPolicy policy;
     private final String operatorUid;
+    private final PayloadEncoder encoder;
 
     public DeadLetterFactory(DeadLetterPolicy policy, String operatorUid) {
         this.policy = policy;
         this.operatorUid = operatorUid;
+        this.encoder = new PayloadEncoder(policy.redactedFields());
     }
 
     /** A dead letter for a Kafka record, with its original bytes and coordinates. */
@@ -67,6 +69,21 @@ public final class DeadLetterFactory {
                 .setPayloadEncoding(SOURCE_BYTES)
                 .setSource(source)
                 .setRedactedFields(new ArrayList<>(redacted))
+                .build();
+    }
+
+    /**
+     * A dead letter for an operator's input (no source record at hand): the input is encoded by
+     * {@link PayloadEncoder}, redacted fields masked.
+     */
+    public DeadLetter fromInput(
+            Object input, FailureStage stage, String reason, String message, Throwable error) {
+        PayloadEncoder.Payload payload = encoder.encode(input);
+        return base(stage, reason, message, error)
+                .setValue(payload.bytes == null ? null : ByteBuffer.wrap(payload.bytes))
+                .setPayloadEncoding(payload.encoding)
+                .setSource(null)
+                .setRedactedFields(new ArrayList<>(payload.redacted))
                 .build();
     }
 
