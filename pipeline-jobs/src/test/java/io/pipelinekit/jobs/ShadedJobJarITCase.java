@@ -19,14 +19,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ShadedJobJarITCase {
 
+    /**
+     * The same 14 classes the pom's banDuplicateClasses rule whitelists, inner classes included.
+     */
     private static final List<String> CDC_OVERRIDES_OF_DEBEZIUM =
             List.of(
+                    "io/debezium/connector/postgresql/PostgresStreamingChangeEventSource$PgConnectionSupplier.class",
                     "io/debezium/connector/postgresql/PostgresStreamingChangeEventSource.class",
                     "io/debezium/connector/postgresql/connection/Lsn.class",
+                    "io/debezium/connector/postgresql/connection/PostgresConnection$PostgresValueConverterBuilder.class",
                     "io/debezium/connector/postgresql/connection/PostgresConnection.class",
+                    "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$1.class",
+                    "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$2.class",
+                    "io/debezium/connector/postgresql/connection/PostgresReplicationConnection$ReplicationConnectionBuilder.class",
                     "io/debezium/connector/postgresql/connection/PostgresReplicationConnection.class",
                     "io/debezium/embedded/EmbeddedEngineChangeEvent.class",
                     "io/debezium/relational/HistorizedRelationalDatabaseConnectorConfig.class",
+                    "io/debezium/relational/RelationalChangeRecordEmitter$1.class",
                     "io/debezium/relational/RelationalChangeRecordEmitter.class",
                     "io/debezium/relational/RelationalTableFilters.class");
 

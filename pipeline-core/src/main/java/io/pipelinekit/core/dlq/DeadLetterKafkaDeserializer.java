@@ -118,7 +118,14 @@ public final class DeadLetterKafkaDeserializer<T>
         T value;
         try {
             value = inner.deserialize(record.value());
+        } catch (java.io.InterruptedIOException e) {
+            // The task is being cancelled: the record is fine, nothing to dead-letter.
+            throw e;
         } catch (Exception e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.io.InterruptedIOException(
+                        "Interrupted while deserializing " + coordinates(record));
+            }
             // Deserializers keep decoders between records (Flink's Avro schemas do); after a
             // failure mid-record that state is corrupt and would fail every following record.
             inner = freshInner();

@@ -162,7 +162,10 @@ public final class DeadLetterPolicy implements Serializable {
             return this;
         }
 
-        /** Secret values (passwords, keys) masked wherever they would appear in a dead letter. */
+        /**
+         * Secret values (passwords, keys) masked in a dead letter's error message and stack trace.
+         * Headers are copied as received unless listed in {@link #redactHeaders}.
+         */
         public Builder maskSecrets(String... secrets) {
             Arrays.stream(secrets)
                     .filter(s -> s != null && !s.isEmpty())

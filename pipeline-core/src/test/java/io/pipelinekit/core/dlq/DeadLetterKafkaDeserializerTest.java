@@ -164,6 +164,65 @@ class DeadLetterKafkaDeserializerTest {
     }
 
     @Test
+    void afterAFailureTheDeserializerIsReplacedByAFreshlyOpenedCopy() throws Exception {
+        OpenCounting.opens.set(0);
+        DeadLetterKafkaDeserializer<Integer> deserializer =
+                DeadLetterKafkaDeserializer.wrap(new OpenCounting(), policy().build(), "src");
+        deserializer.open(
+                new DeserializationSchema.InitializationContext() {
+                    @Override
+                    public org.apache.flink.metrics.MetricGroup getMetricGroup() {
+                        return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
+                    }
+
+                    @Override
+                    public org.apache.flink.util.UserCodeClassLoader getUserCodeClassLoader() {
+                        return org.apache.flink.util.SimpleUserCodeClassLoader.create(
+                                DeadLetterKafkaDeserializerTest.class.getClassLoader());
+                    }
+                });
+        List<Either<DeadLetter, Integer>> out = new ArrayList<>();
+
+        deserializer.deserialize(record("bad"), collector(out));
+        deserializer.deserialize(record("n=3"), collector(out));
+
+        assertThat(OpenCounting.opens.get()).isEqualTo(2);
+        assertThat(out.get(1)).isEqualTo(Either.Right(3));
+    }
+
+    /** Counts open() calls; parses like STRICT. */
+    private static final class OpenCounting implements DeserializationSchema<Integer> {
+        private static final long serialVersionUID = 1L;
+        static final java.util.concurrent.atomic.AtomicInteger opens =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private transient boolean opened;
+
+        @Override
+        public void open(InitializationContext context) {
+            opened = true;
+            opens.incrementAndGet();
+        }
+
+        @Override
+        public Integer deserialize(byte[] message) throws IOException {
+            if (!opened) {
+                throw new IllegalStateException("used without open()");
+            }
+            return STRICT.deserialize(message);
+        }
+
+        @Override
+        public boolean isEndOfStream(Integer nextElement) {
+            return false;
+        }
+
+        @Override
+        public TypeInformation<Integer> getProducedType() {
+            return Types.INT;
+        }
+    }
+
+    @Test
     void skipAndCountDropsWithoutDeadLetter() throws Exception {
         DeadLetterPolicy skip =
                 policy().onFailure(FailureStage.DESERIALIZE, FailureAction.SKIP_AND_COUNT).build();

@@ -61,8 +61,14 @@ class RestSchemaRegistryClientTest {
         int v1 = client.register("orders-value", V1);
         int v2 = client.register("orders-value", V2);
 
+        int requests = registry.requestCount();
         assertThat(client.register("orders-value", V1)).isEqualTo(v1);
         assertThat(client.lookupId("orders-value", V2)).isEqualTo(v2);
+        assertThat(registry.requestCount()).as("answered from the cache").isEqualTo(requests);
+        SchemaRegistryClient fresh = client(config());
+        assertThat(fresh.lookupId("orders-value", V2)).isEqualTo(v2);
+        assertThat(fresh.lookupId("orders-value", V1)).isEqualTo(v1);
+        assertThat(registry.requestCount()).isEqualTo(requests + 2);
         assertThat(client.versions("orders-value")).containsExactly(1, 2);
         assertThat(client.latest("orders-value"))
                 .isEqualTo(new RegisteredSchema("orders-value", 2, v2, V2));
@@ -149,13 +155,37 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
-    void unreachableRegistryFailsAfterBoundedRetriesWithAClearMessage() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+    void failsOverToTheNextUrlAndStaysThere() throws Exception {
+        registry.register("orders-value", V1);
         Configuration config = config();
-        config.set(SchemaRegistryOptions.URL, "http://127.0.0.1:" + closedPort);
+        config.set(
+                SchemaRegistryOptions.URL,
+                "http://127.0.0.1:" + closedPort() + "," + registry.url());
+        SchemaRegistryClient client = client(config);
+
+        assertThat(client.latest("orders-value").version()).isEqualTo(1);
+        assertThat(client.versions("orders-value")).containsExactly(1);
+        assertThat(client.subjects()).containsExactly("orders-value");
+        assertThat(registry.requestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void definiteAnswersAreNotRetried() throws Exception {
+        SchemaRegistryClient client = client(config());
+        client.register("orders-value", V1);
+        int before = registry.requestCount();
+
+        assertThatThrownBy(() -> client.register("orders-value", INCOMPATIBLE))
+                .isInstanceOf(SchemaRegistryException.class);
+        assertThatThrownBy(() -> client.latest("missing-value"))
+                .isInstanceOf(SchemaRegistryException.class);
+        assertThat(registry.requestCount()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void unreachableRegistryFailsAfterBoundedRetriesWithAClearMessage() throws Exception {
+        Configuration config = config();
+        config.set(SchemaRegistryOptions.URL, "http://127.0.0.1:" + closedPort());
         config.set(SchemaRegistryOptions.MAX_ATTEMPTS, 3);
         SchemaRegistryClient client = client(config);
 
@@ -240,6 +270,20 @@ class RestSchemaRegistryClientTest {
         halfAuth.set(SchemaRegistryOptions.BASIC_AUTH_USERNAME, "svc");
         assertThatThrownBy(() -> SchemaRegistryClient.create(halfAuth))
                 .hasMessageContaining("schema-registry.basic-auth.password");
+        Configuration noAttempts = config();
+        noAttempts.set(SchemaRegistryOptions.MAX_ATTEMPTS, 0);
+        assertThatThrownBy(() -> SchemaRegistryClient.create(noAttempts))
+                .hasMessageContaining("schema-registry.retry.max-attempts must be positive");
+        Configuration negativeBackoff = config();
+        negativeBackoff.set(SchemaRegistryOptions.INITIAL_BACKOFF, Duration.ofMillis(-1));
+        assertThatThrownBy(() -> SchemaRegistryClient.create(negativeBackoff))
+                .hasMessageContaining("schema-registry.retry.initial-backoff");
+    }
+
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private Configuration config() {

@@ -55,7 +55,7 @@ import java.util.function.Supplier;
  *     StreamExecutionEnvironment env = flink.environment(2);
  *     // build the job on env
  *     JobClient job = flink.submit(env, "my-job");
- *     String checkpoint = flink.triggerCheckpoint(job.getJobID());
+ *     String checkpoint = flink.triggerCheckpoint(job.getJobID(), Duration.ofMinutes(1));
  * }
  * }</pre>
  */
@@ -91,6 +91,17 @@ public final class FlinkTestCluster implements AutoCloseable {
             throw new IllegalStateException("FlinkTestCluster already started");
         }
         workDir = ServiceSupport.newWorkDir("flink");
+        try {
+            startCluster();
+        } catch (Exception | Error e) {
+            // The caller never gets this object to close: release what was started.
+            closeQuietly();
+            throw e;
+        }
+        return this;
+    }
+
+    private void startCluster() throws Exception {
         Configuration conf = new Configuration();
         conf.set(RestOptions.BIND_PORT, "0");
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
@@ -121,14 +132,23 @@ public final class FlinkTestCluster implements AutoCloseable {
                                 .setNumTaskManagers(taskManagers)
                                 .setNumSlotsPerTaskManager(slotsPerTaskManager)
                                 .build());
-        miniCluster.start();
         configuration = conf;
+        miniCluster.start();
         LOG.info(
                 "Flink MiniCluster started: {} task manager(s) x {} slot(s), checkpoints in {}",
                 taskManagers,
                 slotsPerTaskManager,
                 checkpointDirectory());
-        return this;
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (Exception suppressed) {
+            LOG.warn("Cleaning up a FlinkTestCluster that failed to start failed too", suppressed);
+        }
+        miniCluster = null;
+        configuration = null;
     }
 
     /** The running MiniCluster, for anything the helpers do not cover. */
@@ -146,11 +166,13 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     /** The cluster configuration (a copy). */
     public Configuration configuration() {
+        miniCluster();
         return new Configuration(configuration);
     }
 
     /** Where checkpoints go, e.g. {@code s3://flink-1234abcd/checkpoints}. */
     public String checkpointDirectory() {
+        miniCluster();
         return configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
     }
 
@@ -318,12 +340,21 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     @Override
     public synchronized void close() throws Exception {
-        if (miniCluster != null) {
-            try {
-                cancelAllJobs(Duration.ofSeconds(30));
-            } finally {
-                miniCluster.close();
-                miniCluster = null;
+        try {
+            if (miniCluster != null) {
+                try {
+                    cancelAllJobs(Duration.ofSeconds(30));
+                } finally {
+                    miniCluster.close();
+                }
+            }
+        } finally {
+            miniCluster = null;
+            if (s3 != null) {
+                // FileSystem settings are JVM-global: do not leave them pointing at this store.
+                FileSystem.initialize(new Configuration(), null);
+            }
+            if (workDir != null) {
                 ServiceSupport.deleteWorkDir(workDir);
             }
         }

@@ -78,7 +78,7 @@ public final class SequenceSource
             SplitEnumeratorContext<Split> context) {
         List<Split> all = new ArrayList<>();
         for (int i = 0; i < splits; i++) {
-            all.add(new Split(i, i));
+            all.add(new Split(i, splits, i));
         }
         return new Enumerator(context, all);
     }
@@ -86,12 +86,27 @@ public final class SequenceSource
     @Override
     public SplitEnumerator<Split, List<Split>> restoreEnumerator(
             SplitEnumeratorContext<Split> context, List<Split> unassigned) {
+        unassigned.forEach(this::checkSameSplits);
         return new Enumerator(context, unassigned);
     }
 
     @Override
     public SourceReader<Long, Split> createReader(SourceReaderContext context) {
-        return new Reader(end, splits);
+        return new Reader(end, this);
+    }
+
+    /**
+     * Numbers are split by {@code value % splits}: a restore with another count would mix them up.
+     */
+    private void checkSameSplits(Split split) {
+        if (split.step != splits) {
+            throw new IllegalStateException(
+                    "SequenceSource restored with "
+                            + splits
+                            + " splits from a checkpoint taken with "
+                            + split.step
+                            + ": keep the number of splits (the parallelism may change).");
+        }
     }
 
     @Override
@@ -114,10 +129,12 @@ public final class SequenceSource
      */
     public static final class Split implements SourceSplit {
         private final int index;
+        private final int step;
         private long next;
 
-        Split(int index, long next) {
+        Split(int index, int step, long next) {
             this.index = index;
+            this.step = step;
             this.next = next;
         }
 
@@ -127,7 +144,7 @@ public final class SequenceSource
         }
 
         Split copy() {
-            return new Split(index, next);
+            return new Split(index, step, next);
         }
 
         @Override
@@ -189,13 +206,13 @@ public final class SequenceSource
 
     private static final class Reader implements SourceReader<Long, Split> {
         private final long end;
-        private final int step;
+        private final SequenceSource source;
         private final List<Split> assigned = new ArrayList<>();
         private CompletableFuture<Void> available = new CompletableFuture<>();
 
-        Reader(long end, int step) {
+        Reader(long end, SequenceSource source) {
             this.end = end;
-            this.step = step;
+            this.source = source;
         }
 
         @Override
@@ -206,7 +223,7 @@ public final class SequenceSource
             for (Split split : assigned) {
                 if (split.next < end) {
                     output.collect(split.next);
-                    split.next += step;
+                    split.next += split.step;
                     return InputStatus.MORE_AVAILABLE;
                 }
             }
@@ -231,6 +248,7 @@ public final class SequenceSource
 
         @Override
         public void addSplits(List<Split> splits) {
+            splits.forEach(source::checkSameSplits);
             assigned.addAll(splits);
             available.complete(null);
         }
@@ -253,6 +271,7 @@ public final class SequenceSource
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(split.index);
+                out.writeInt(split.step);
                 out.writeLong(split.next);
             }
             return bytes.toByteArray();
@@ -264,7 +283,7 @@ public final class SequenceSource
                 throw new IOException("Unknown SequenceSource split version " + version);
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
-                return new Split(in.readInt(), in.readLong());
+                return new Split(in.readInt(), in.readInt(), in.readLong());
             }
         }
     }

@@ -24,6 +24,7 @@ abstract class SharedServiceExtension<S>
     private S service;
     private String unavailable;
     private boolean classResourcesCreated;
+    private boolean beforeAllCalled;
 
     SharedServiceExtension(ServiceBackend backend, Function<ServiceBackend, S> shared) {
         this.backend = backend;
@@ -38,13 +39,20 @@ abstract class SharedServiceExtension<S>
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        beforeAllCalled = true;
         ensureStarted(context);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        // Also works when registered on an instance field rather than a static one.
-        ensureStarted(context);
+        if (!beforeAllCalled) {
+            // On an instance field JUnit never calls afterAll: the class's database or bucket
+            // would never be dropped.
+            throw new IllegalStateException(
+                    getClass().getSimpleName()
+                            + " must be registered on a static field: @RegisterExtension static"
+                            + " final ...");
+        }
         // Aborting here, not in beforeAll, reports every test as skipped with the reason
         // (a class-level abort shows up in Maven's reports as "0 tests run").
         abortIfUnavailable();

@@ -1,5 +1,7 @@
 package io.pipelinekit.testkit.kafka;
 
+import io.pipelinekit.testkit.internal.kafka.KafkaReads;
+
 import org.apache.flink.annotation.PublicEvolving;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -10,12 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 /**
  * A running Kafka cluster for tests, with helpers for topics, producers and read_committed reads.
@@ -141,81 +140,5 @@ public interface KafkaService extends AutoCloseable {
     default List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String topic, int expected, Duration timeout) {
         return KafkaReads.readAtLeast(this, topic, expected, timeout);
-    }
-
-    /** Reading helpers behind the default methods. */
-    final class KafkaReads {
-        private KafkaReads() {}
-
-        static List<ConsumerRecord<byte[], byte[]>> readToEnd(
-                KafkaService kafka, String topic, boolean readCommitted, Duration timeout) {
-            try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer(readCommitted)) {
-                List<TopicPartition> partitions = assignAll(consumer, topic, timeout);
-                Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-                long deadline = System.nanoTime() + timeout.toNanos();
-                while (!reached(consumer, end)) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(
-                                "Could not read "
-                                        + topic
-                                        + " to its end offsets "
-                                        + end
-                                        + " within "
-                                        + timeout);
-                    }
-                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                }
-                return records;
-            }
-        }
-
-        static List<ConsumerRecord<byte[], byte[]>> readAtLeast(
-                KafkaService kafka, String topic, int expected, Duration timeout) {
-            try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer(true)) {
-                assignAll(consumer, topic, timeout);
-                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-                long deadline = System.nanoTime() + timeout.toNanos();
-                while (records.size() < expected) {
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError(
-                                "Expected at least "
-                                        + expected
-                                        + " committed records on "
-                                        + topic
-                                        + " within "
-                                        + timeout
-                                        + " but read "
-                                        + records.size());
-                    }
-                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                }
-                return records;
-            }
-        }
-
-        private static List<TopicPartition> assignAll(
-                KafkaConsumer<byte[], byte[]> consumer, String topic, Duration timeout) {
-            List<TopicPartition> partitions =
-                    consumer.partitionsFor(topic, timeout).stream()
-                            .map(p -> new TopicPartition(p.topic(), p.partition()))
-                            .collect(Collectors.toList());
-            if (partitions.isEmpty()) {
-                throw new IllegalStateException("Topic " + topic + " does not exist");
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            return partitions;
-        }
-
-        private static boolean reached(
-                KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
-            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                if (consumer.position(e.getKey()) < e.getValue()) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

@@ -10,6 +10,8 @@ import org.apache.flink.annotation.PublicEvolving;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A real PostgreSQL server from the embedded binaries on Maven Central ({@code
@@ -130,9 +133,35 @@ public final class EmbeddedPostgresServer implements PostgresService {
     @Override
     public synchronized void close() {
         if (process != null) {
+            // pg_ctl detaches the postmaster from the supervisor JVM: if the supervisor's own
+            // shutdown fails, stop the postmaster directly.
+            Optional<ProcessHandle> postmaster = postmaster();
             process.close();
             process = null;
+            postmaster.filter(ProcessHandle::isAlive).ifPresent(EmbeddedPostgresServer::stop);
             ServiceSupport.deleteWorkDir(workDir);
+        }
+    }
+
+    private Optional<ProcessHandle> postmaster() {
+        try {
+            List<String> lines =
+                    Files.readAllLines(workDir.resolve("data").resolve("postmaster.pid"));
+            return lines.isEmpty()
+                    ? Optional.empty()
+                    : ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void stop(ProcessHandle postmaster) {
+        LOG.warn("PostgreSQL postmaster {} outlived its supervisor; stopping it", postmaster.pid());
+        postmaster.destroy();
+        try {
+            postmaster.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            postmaster.destroyForcibly();
         }
     }
 

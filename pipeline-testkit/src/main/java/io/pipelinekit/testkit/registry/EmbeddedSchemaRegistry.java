@@ -72,6 +72,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private CompatibilityMode globalMode = CompatibilityMode.BACKWARD;
     private int nextId = 1;
     private HttpServer server;
+    private java.util.concurrent.ExecutorService executor;
 
     private EmbeddedSchemaRegistry(Builder builder) {
         this.tls = builder.tls;
@@ -104,14 +105,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             server = HttpServer.create(address, 0);
         }
         server.createContext("/", this::handle);
-        server.setExecutor(
+        executor =
                 Executors.newFixedThreadPool(
                         4,
                         r -> {
                             Thread t = new Thread(r, "embedded-schema-registry");
                             t.setDaemon(true);
                             return t;
-                        }));
+                        });
+        server.setExecutor(executor);
         server.start();
         return this;
     }
@@ -174,6 +176,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         if (server != null) {
             server.stop(0);
             server = null;
+            executor.shutdownNow();
+        }
+        if (certificate != null) {
+            certificate.delete();
+            certificate = null;
         }
     }
 
@@ -212,10 +219,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             }
         }
         Map<String, String> query = query(uri);
-        JsonNode body =
-                method.equals("POST") || method.equals("PUT")
-                        ? JSON.readTree(exchange.getRequestBody().readAllBytes())
-                        : null;
+        JsonNode body = null;
+        if (method.equals("POST") || method.equals("PUT")) {
+            try {
+                body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new BadRequest(42201, "Request body is not JSON: " + e.getOriginalMessage());
+            }
+        }
         synchronized (lock) {
             if (path.size() >= 3 && path.get(0).equals("schemas") && path.get(1).equals("ids")) {
                 int id = parseInt(path.get(2), 40403);

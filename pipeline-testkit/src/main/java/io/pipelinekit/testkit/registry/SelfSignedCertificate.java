@@ -82,6 +82,10 @@ final class SelfSignedCertificate {
         return new SelfSignedCertificate(keystore, truststore);
     }
 
+    void delete() {
+        ServiceSupport.deleteWorkDir(keystore.getParent());
+    }
+
     Path truststore() {
         return truststore;
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SequenceSourceTest {
 
@@ -20,7 +21,8 @@ class SequenceSourceTest {
     void emitsEachNumberOfItsSplitsOnceThenIdlesWithoutFinishing() throws Exception {
         SequenceSource source = SequenceSource.upTo(10, 3);
         SourceReader<Long, SequenceSource.Split> reader = source.createReader(null);
-        reader.addSplits(List.of(new SequenceSource.Split(0, 0), new SequenceSource.Split(2, 2)));
+        reader.addSplits(
+                List.of(new SequenceSource.Split(0, 3, 0), new SequenceSource.Split(2, 3, 2)));
         ListOutput output = new ListOutput();
 
         List<InputStatus> statuses = drain(reader, output);
@@ -34,7 +36,7 @@ class SequenceSourceTest {
     void restoredSplitsContinueWhereTheSnapshotWasAndAcceptALargerEnd() throws Exception {
         SourceReader<Long, SequenceSource.Split> first =
                 SequenceSource.upTo(6, 2).createReader(null);
-        first.addSplits(List.of(new SequenceSource.Split(1, 1)));
+        first.addSplits(List.of(new SequenceSource.Split(1, 2, 1)));
         drain(first, new ListOutput());
         List<SequenceSource.Split> snapshot = first.snapshotState(1);
 
@@ -60,7 +62,7 @@ class SequenceSourceTest {
         SimpleVersionedSerializer<List<SequenceSource.Split>> serializer =
                 SequenceSource.upTo(10, 2).getEnumeratorCheckpointSerializer();
         List<SequenceSource.Split> splits =
-                List.of(new SequenceSource.Split(0, 4), new SequenceSource.Split(1, 9));
+                List.of(new SequenceSource.Split(0, 2, 4), new SequenceSource.Split(1, 2, 9));
 
         List<SequenceSource.Split> copy =
                 serializer.deserialize(serializer.getVersion(), serializer.serialize(splits));
@@ -68,6 +70,16 @@ class SequenceSourceTest {
         assertThat(copy)
                 .extracting(SequenceSource.Split::toString)
                 .containsExactly("sequence-0@4", "sequence-1@9");
+    }
+
+    @Test
+    void restoringWithAnotherNumberOfSplitsFailsInsteadOfMixingNumbers() {
+        SourceReader<Long, SequenceSource.Split> reader =
+                SequenceSource.upTo(10, 3).createReader(null);
+
+        assertThatThrownBy(() -> reader.addSplits(List.of(new SequenceSource.Split(1, 2, 5))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("restored with 3 splits from a checkpoint taken with 2");
     }
 
     private static List<InputStatus> drain(

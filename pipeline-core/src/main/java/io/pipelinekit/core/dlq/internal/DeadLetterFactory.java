@@ -98,7 +98,7 @@ public final class DeadLetterFactory {
                 .setErrorClass(error == null ? null : error.getClass().getName())
                 .setErrorMessage(
                         mask(message != null ? message : error == null ? null : error.getMessage()))
-                .setStackTrace(error == null ? null : mask(truncate(stackTrace(error))))
+                .setStackTrace(error == null ? null : truncate(mask(stackTrace(error))))
                 .setAttempt(1)
                 .setFailedAt(Instant.now());
     }

@@ -53,6 +53,7 @@ public final class ConfluentAvro {
     /** Writes record values of a generated class for {@code topic}. */
     public static <T extends SpecificRecord> SerializationSchema<T> serializer(
             Class<T> type, String topic, ReadableConfig registryOptions) {
+        java.util.Objects.requireNonNull(topic, "topic (names the registry subject)");
         return RegistryAvroSerializationSchema.forSpecific(
                 type, new ConfluentSchemaCoderProvider(registryOptions, topic, false));
     }
@@ -60,6 +61,7 @@ public final class ConfluentAvro {
     /** Writes record keys of a generated class for {@code topic} ({@code <topic>-key}). */
     public static <T extends SpecificRecord> SerializationSchema<T> keySerializer(
             Class<T> type, String topic, ReadableConfig registryOptions) {
+        java.util.Objects.requireNonNull(topic, "topic (names the registry subject)");
         return RegistryAvroSerializationSchema.forSpecific(
                 type, new ConfluentSchemaCoderProvider(registryOptions, topic, true));
     }
@@ -67,6 +69,7 @@ public final class ConfluentAvro {
     /** Writes generic record values with {@code schema} for {@code topic}. */
     public static SerializationSchema<GenericRecord> genericSerializer(
             Schema schema, String topic, ReadableConfig registryOptions) {
+        java.util.Objects.requireNonNull(topic, "topic (names the registry subject)");
         return RegistryAvroSerializationSchema.forGeneric(
                 schema, new ConfluentSchemaCoderProvider(registryOptions, topic, false));
     }

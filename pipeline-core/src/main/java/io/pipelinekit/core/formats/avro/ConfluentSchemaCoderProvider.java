@@ -3,6 +3,7 @@ package io.pipelinekit.core.formats.avro;
 import io.pipelinekit.core.formats.avro.internal.ConfluentWireSchemaCoder;
 import io.pipelinekit.core.registry.SchemaRegistryClient;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
+import io.pipelinekit.core.registry.internal.RestSchemaRegistryClient;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.Configuration;
@@ -11,7 +12,6 @@ import org.apache.flink.formats.avro.SchemaCoder;
 
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Creates the Confluent wire-format {@link SchemaCoder} for Flink's {@code
@@ -23,9 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ConfluentSchemaCoderProvider implements SchemaCoder.SchemaCoderProvider {
 
     private static final long serialVersionUID = 1L;
-    private static final Map<Map<String, String>, SchemaRegistryClient> CLIENTS =
-            new ConcurrentHashMap<>();
-
     private final Map<String, String> registryOptions;
     private final String topic;
     private final boolean isKey;
@@ -41,24 +38,19 @@ public final class ConfluentSchemaCoderProvider implements SchemaCoder.SchemaCod
         this.registryOptions = Map.copyOf(registryOptions.toMap());
         this.topic = topic;
         this.isKey = isKey;
-        // Fail at job construction, not on the task manager, when the URL is missing or malformed.
-        client();
+        // Fail at job construction, not on the task manager, when the options are wrong. The
+        // trust store is only loaded on the task managers, where its path must exist.
+        RestSchemaRegistryClient.validate(Configuration.fromMap(this.registryOptions));
     }
 
     @Override
     public SchemaCoder get() {
         Configuration config = Configuration.fromMap(registryOptions);
         return new ConfluentWireSchemaCoder(
-                client(),
+                SchemaRegistryClient.create(config),
                 config.get(SchemaRegistryOptions.SUBJECT_NAME_STRATEGY),
                 topic == null ? "" : topic,
                 isKey,
                 config.get(SchemaRegistryOptions.AUTO_REGISTER));
-    }
-
-    private SchemaRegistryClient client() {
-        return CLIENTS.computeIfAbsent(
-                registryOptions,
-                options -> SchemaRegistryClient.create(Configuration.fromMap(options)));
     }
 }

@@ -21,6 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -55,38 +56,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final Duration maxBackoff;
     private final Map<Integer, Schema> schemasById;
     private final Map<String, Integer> idsBySubjectAndSchema;
+    // The URL that answered last: failover does not start at a dead first URL every time.
+    private volatile int preferredUrl;
 
     private RestSchemaRegistryClient(ReadableConfig config) {
-        String urls =
-                config.getOptional(SchemaRegistryOptions.URL)
-                        .orElseThrow(
-                                () ->
-                                        new IllegalArgumentException(
-                                                "The Avro wire format needs a schema registry: set "
-                                                        + SchemaRegistryOptions.URL.key()
-                                                        + " (e.g. http://registry:8081)."));
-        this.baseUrls = new ArrayList<>();
-        for (String url : urls.split(",")) {
-            String trimmed = url.trim();
-            if (!trimmed.startsWith("http://") && !trimmed.startsWith("https://")) {
-                throw new IllegalArgumentException(
-                        SchemaRegistryOptions.URL.key()
-                                + " must be http:// or https:// URLs, got '"
-                                + trimmed
-                                + "'");
-            }
-            baseUrls.add(
-                    trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
-        }
+        validate(config);
+        this.baseUrls = parseUrls(config);
         String user = config.get(SchemaRegistryOptions.BASIC_AUTH_USERNAME);
         String password = config.get(SchemaRegistryOptions.BASIC_AUTH_PASSWORD);
-        if ((user == null) != (password == null)) {
-            throw new IllegalArgumentException(
-                    "Basic authentication needs both "
-                            + SchemaRegistryOptions.BASIC_AUTH_USERNAME.key()
-                            + " and "
-                            + SchemaRegistryOptions.BASIC_AUTH_PASSWORD.key());
-        }
         this.authorization =
                 user == null
                         ? null
@@ -96,7 +73,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                                                 (user + ":" + password)
                                                         .getBytes(StandardCharsets.UTF_8));
         this.requestTimeout = config.get(SchemaRegistryOptions.REQUEST_TIMEOUT);
-        this.maxAttempts = Math.max(1, config.get(SchemaRegistryOptions.MAX_ATTEMPTS));
+        this.maxAttempts = config.get(SchemaRegistryOptions.MAX_ATTEMPTS);
         this.initialBackoff = config.get(SchemaRegistryOptions.INITIAL_BACKOFF);
         this.maxBackoff = config.get(SchemaRegistryOptions.MAX_BACKOFF);
         int capacity = config.get(SchemaRegistryOptions.CACHE_CAPACITY);
@@ -121,8 +98,70 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return new RestSchemaRegistryClient(config);
     }
 
+    /**
+     * Checks the options without connecting or loading the trust store (which may exist only on the
+     * task managers), so that a job fails at construction with a clear message.
+     */
+    public static void validate(ReadableConfig config) {
+        parseUrls(config);
+        checkAuth(config);
+        checkPositive(config, SchemaRegistryOptions.MAX_ATTEMPTS);
+        checkPositive(config, SchemaRegistryOptions.CACHE_CAPACITY);
+        checkPositive(config, SchemaRegistryOptions.REQUEST_TIMEOUT);
+        checkPositive(config, SchemaRegistryOptions.INITIAL_BACKOFF);
+        checkPositive(config, SchemaRegistryOptions.MAX_BACKOFF);
+    }
+
+    private static List<String> parseUrls(ReadableConfig config) {
+        String urls =
+                config.getOptional(SchemaRegistryOptions.URL)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "The Avro wire format needs a schema registry: set "
+                                                        + SchemaRegistryOptions.URL.key()
+                                                        + " (e.g. http://registry:8081)."));
+        List<String> result = new ArrayList<>();
+        for (String url : urls.split(",")) {
+            String trimmed = url.trim();
+            if (!trimmed.startsWith("http://") && !trimmed.startsWith("https://")) {
+                throw new IllegalArgumentException(
+                        SchemaRegistryOptions.URL.key()
+                                + " must be http:// or https:// URLs, got '"
+                                + trimmed
+                                + "'");
+            }
+            result.add(
+                    trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+        }
+        return result;
+    }
+
+    private static void checkAuth(ReadableConfig config) {
+        if ((config.get(SchemaRegistryOptions.BASIC_AUTH_USERNAME) == null)
+                != (config.get(SchemaRegistryOptions.BASIC_AUTH_PASSWORD) == null)) {
+            throw new IllegalArgumentException(
+                    "Basic authentication needs both "
+                            + SchemaRegistryOptions.BASIC_AUTH_USERNAME.key()
+                            + " and "
+                            + SchemaRegistryOptions.BASIC_AUTH_PASSWORD.key());
+        }
+    }
+
+    private static void checkPositive(
+            ReadableConfig config, org.apache.flink.configuration.ConfigOption<?> option) {
+        Object value = config.get(option);
+        boolean positive =
+                value instanceof Integer
+                        ? (Integer) value > 0
+                        : !((Duration) value).isNegative() && !((Duration) value).isZero();
+        if (!positive) {
+            throw new IllegalArgumentException(option.key() + " must be positive, was " + value);
+        }
+    }
+
     @Override
-    public int register(String subject, Schema schema) throws SchemaRegistryException {
+    public int register(String subject, Schema schema) throws IOException {
         String key = subject + "\u0000" + schema;
         Integer cached = idsBySubjectAndSchema.get(key);
         if (cached != null) {
@@ -134,14 +173,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                         "/subjects/" + encode(subject) + "/versions",
                         schemaBody(schema),
                         subject);
-        int id = answer.get("id").asInt();
+        int id = required(answer, "id").asInt();
         idsBySubjectAndSchema.put(key, id);
         schemasById.putIfAbsent(id, schema);
         return id;
     }
 
     @Override
-    public int lookupId(String subject, Schema schema) throws SchemaRegistryException {
+    public int lookupId(String subject, Schema schema) throws IOException {
         String key = subject + "\u0000" + schema;
         Integer cached = idsBySubjectAndSchema.get(key);
         if (cached != null) {
@@ -167,13 +206,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
             throw e;
         }
-        int id = answer.get("id").asInt();
+        int id = required(answer, "id").asInt();
         idsBySubjectAndSchema.put(key, id);
         return id;
     }
 
     @Override
-    public Schema schemaById(int id) throws SchemaRegistryException {
+    public Schema schemaById(int id) throws IOException {
         Schema cached = schemasById.get(id);
         if (cached != null) {
             return cached;
@@ -195,19 +234,19 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
             throw e;
         }
-        Schema schema = parse(answer.get("schema").asText());
+        Schema schema = parse(required(answer, "schema").asText());
         schemasById.put(id, schema);
         return schema;
     }
 
     @Override
-    public RegisteredSchema latest(String subject) throws SchemaRegistryException {
+    public RegisteredSchema latest(String subject) throws IOException {
         return registered(
                 call("GET", "/subjects/" + encode(subject) + "/versions/latest", null, subject));
     }
 
     @Override
-    public RegisteredSchema version(String subject, int version) throws SchemaRegistryException {
+    public RegisteredSchema version(String subject, int version) throws IOException {
         return registered(
                 call(
                         "GET",
@@ -217,7 +256,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     @Override
-    public List<Integer> versions(String subject) throws SchemaRegistryException {
+    public List<Integer> versions(String subject) throws IOException {
         List<Integer> versions = new ArrayList<>();
         call("GET", "/subjects/" + encode(subject) + "/versions", null, subject)
                 .forEach(v -> versions.add(v.asInt()));
@@ -225,14 +264,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     @Override
-    public List<String> subjects() throws SchemaRegistryException {
+    public List<String> subjects() throws IOException {
         List<String> subjects = new ArrayList<>();
         call("GET", "/subjects", null, null).forEach(s -> subjects.add(s.asText()));
         return subjects;
     }
 
     @Override
-    public boolean isCompatible(String subject, Schema schema) throws SchemaRegistryException {
+    public boolean isCompatible(String subject, Schema schema) throws IOException {
         return call(
                         "POST",
                         "/compatibility/subjects/" + encode(subject) + "/versions/latest",
@@ -243,24 +282,24 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     @Override
-    public String compatibility(String subject) throws SchemaRegistryException {
+    public String compatibility(String subject) throws IOException {
         return call("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null, subject)
                 .get("compatibilityLevel")
                 .asText();
     }
 
     @Override
-    public void setCompatibility(String subject, String level) throws SchemaRegistryException {
+    public void setCompatibility(String subject, String level) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("compatibility", level);
         call("PUT", "/config/" + encode(subject), body.toString(), subject);
     }
 
-    private RegisteredSchema registered(JsonNode answer) {
+    private RegisteredSchema registered(JsonNode answer) throws IOException {
         return new RegisteredSchema(
-                answer.get("subject").asText(),
-                answer.get("version").asInt(),
-                answer.get("id").asInt(),
-                parse(answer.get("schema").asText()));
+                required(answer, "subject").asText(),
+                required(answer, "version").asInt(),
+                required(answer, "id").asInt(),
+                parse(required(answer, "schema").asText()));
     }
 
     /**
@@ -268,13 +307,15 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
      * 5xx/429, trying each base URL in turn.
      */
     private JsonNode call(String method, String path, String body, String subject)
-            throws SchemaRegistryException {
+            throws SchemaRegistryException, InterruptedIOException {
         Duration backoff = initialBackoff;
         Exception lastFailure = null;
         String lastAnswer = null;
         long started = System.nanoTime();
+        int first = preferredUrl;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            String base = baseUrls.get((attempt - 1) % baseUrls.size());
+            int urlIndex = (first + attempt - 1) % baseUrls.size();
+            String base = baseUrls.get(urlIndex);
             HttpRequest.Builder request =
                     HttpRequest.newBuilder(URI.create(base + path))
                             .timeout(requestTimeout)
@@ -295,7 +336,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 int status = response.statusCode();
                 if (status == 200) {
-                    return JSON.readTree(response.body());
+                    preferredUrl = urlIndex;
+                    return parseAnswer(method, base + path, response.body());
                 }
                 if (status >= 500 || status == 429) {
                     lastAnswer = "HTTP " + status + " " + response.body();
@@ -322,15 +364,20 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {
+                // Cancellation or failover of the task: not a property of the record.
                 Thread.currentThread().interrupt();
-                throw new SchemaRegistryException(
-                        Reason.REGISTRY_UNAVAILABLE,
-                        "Interrupted while calling the schema registry",
-                        -1,
-                        -1,
-                        e);
+                InterruptedIOException interrupted =
+                        new InterruptedIOException("Interrupted while calling the schema registry");
+                interrupted.initCause(e);
+                throw interrupted;
             }
-            if (attempt < maxAttempts) {
+            boolean anotherUrlLeft = attempt % baseUrls.size() != 0;
+            if (attempt < maxAttempts && anotherUrlLeft) {
+                LOG.warn(
+                        "Schema registry {} failed: {}; trying the next URL",
+                        base,
+                        lastAnswer != null ? lastAnswer : lastFailure);
+            } else if (attempt < maxAttempts) {
                 LOG.warn(
                         "Schema registry call {} {} failed (attempt {}/{}): {}; retrying in {} ms",
                         method,
@@ -419,22 +466,74 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return JSON.createObjectNode().put("schema", schema.toString()).toString();
     }
 
-    private static Schema parse(String text) {
-        return new Schema.Parser().parse(text);
+    private static Schema parse(String text) throws SchemaRegistryException {
+        try {
+            return new Schema.Parser().parse(text);
+        } catch (RuntimeException e) {
+            throw new SchemaRegistryException(
+                    Reason.REGISTRY_ERROR,
+                    "The schema registry returned a schema Avro cannot parse: " + e.getMessage(),
+                    200,
+                    -1,
+                    e);
+        }
     }
 
     private static String encode(String subject) {
         return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static void sleep(Duration duration) throws SchemaRegistryException {
+    private static void sleep(Duration duration) throws InterruptedIOException {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(
-                    Reason.REGISTRY_UNAVAILABLE, "Interrupted while waiting to retry", -1, -1, e);
+            InterruptedIOException interrupted =
+                    new InterruptedIOException(
+                            "Interrupted while waiting to retry the schema registry");
+            interrupted.initCause(e);
+            throw interrupted;
         }
+    }
+
+    /** A 200 answer that is not the JSON the API defines (e.g. a proxy's HTML page). */
+    private static JsonNode parseAnswer(String method, String url, String body)
+            throws SchemaRegistryException {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new SchemaRegistryException(
+                    Reason.REGISTRY_ERROR,
+                    method
+                            + " "
+                            + url
+                            + " answered 200 with a body that is not JSON (a proxy in between?): "
+                            + excerpt(body),
+                    200,
+                    -1,
+                    e);
+        }
+    }
+
+    /** A field the API requires in an answer. */
+    private static JsonNode required(JsonNode answer, String field) throws SchemaRegistryException {
+        JsonNode value = answer.get(field);
+        if (value == null || value.isNull()) {
+            throw new SchemaRegistryException(
+                    Reason.REGISTRY_ERROR,
+                    "The schema registry's answer has no '"
+                            + field
+                            + "': "
+                            + excerpt(answer.toString()),
+                    200,
+                    -1,
+                    null);
+        }
+        return value;
+    }
+
+    private static String excerpt(String body) {
+        return body == null ? "" : body.length() <= 200 ? body : body.substring(0, 200) + "...";
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

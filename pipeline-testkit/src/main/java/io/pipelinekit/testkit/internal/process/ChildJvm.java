@@ -30,10 +30,7 @@ public final class ChildJvm implements AutoCloseable {
 
     static {
         Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> RUNNING.forEach(ChildJvm::close),
-                                "pipelinekit-child-jvm-reaper"));
+                .addShutdownHook(new Thread(ChildJvm::closeAll, "pipelinekit-child-jvm-reaper"));
     }
 
     private final String name;
@@ -106,6 +103,21 @@ public final class ChildJvm implements AutoCloseable {
                     .collect(Collectors.joining("\n"));
         } catch (IOException | UncheckedIOException e) {
             return "(log " + logFile + " not readable: " + e + ")";
+        }
+    }
+
+    /** Stops every running child: all are asked at once, so their shutdowns overlap. */
+    static void closeAll() {
+        List<ChildJvm> children = new ArrayList<>(RUNNING);
+        children.forEach(ChildJvm::signalStop);
+        children.forEach(ChildJvm::close);
+    }
+
+    private void signalStop() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException ignored) {
+            // Already closed: the child sees end-of-file either way.
         }
     }
 

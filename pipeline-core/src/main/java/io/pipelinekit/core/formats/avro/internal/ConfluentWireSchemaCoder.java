@@ -31,6 +31,10 @@ public final class ConfluentWireSchemaCoder implements SchemaCoder {
     private final String topic;
     private final boolean isKey;
     private final boolean autoRegister;
+    // Flink passes the same Schema instance for every record: remember its id without hashing
+    // or printing the schema on the hot path.
+    private Schema lastSchema;
+    private int lastId;
 
     public ConfluentWireSchemaCoder(
             SchemaRegistryClient registry,
