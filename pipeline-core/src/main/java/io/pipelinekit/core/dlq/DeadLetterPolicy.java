@@ -3,6 +3,7 @@ package io.pipelinekit.core.dlq;
 import io.pipelinekit.schemas.dlq.FailureStage;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.ReadableConfig;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -60,6 +61,30 @@ public final class DeadLetterPolicy implements Serializable {
 
     public static Builder builder(String jobName) {
         return new Builder(jobName);
+    }
+
+    /**
+     * The policy {@link DeadLetterOptions} describe; {@code secrets} (e.g. the job's passwords) are
+     * masked in dead letters.
+     */
+    public static DeadLetterPolicy fromConfig(
+            String jobName, ReadableConfig config, String... secrets) {
+        return builder(jobName)
+                .onFailure(
+                        FailureStage.DESERIALIZE, config.get(DeadLetterOptions.DESERIALIZE_ACTION))
+                .onFailure(FailureStage.VALIDATE, config.get(DeadLetterOptions.VALIDATE_ACTION))
+                .onFailure(FailureStage.PROCESS, config.get(DeadLetterOptions.PROCESS_ACTION))
+                .onFailure(FailureStage.SINK, config.get(DeadLetterOptions.SINK_ACTION))
+                .nullValues(config.get(DeadLetterOptions.NULL_VALUES))
+                .tolerance(
+                        config.get(DeadLetterOptions.TOLERANCE_MAX_FAILURES),
+                        config.get(DeadLetterOptions.TOLERANCE_WINDOW))
+                .maxStackTraceLength(config.get(DeadLetterOptions.MAX_STACK_TRACE_LENGTH))
+                .maxRecordBytes(config.get(DeadLetterOptions.MAX_RECORD_BYTES))
+                .redactHeaders(config.get(DeadLetterOptions.REDACT_HEADERS).toArray(new String[0]))
+                .redactFields(config.get(DeadLetterOptions.REDACT_FIELDS).toArray(new String[0]))
+                .maskSecrets(secrets)
+                .build();
     }
 
     public String jobName() {
