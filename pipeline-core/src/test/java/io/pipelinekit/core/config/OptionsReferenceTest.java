@@ -1,6 +1,7 @@
 package io.pipelinekit.core.config;
 
 import io.pipelinekit.core.dlq.DeadLetterOptions;
+import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OptionsReferenceTest {
 
     /** Every options class of pipeline-core, in the order of the reference. */
-    static final Class<?>[] ALL = {SchemaRegistryOptions.class, DeadLetterOptions.class};
+    static final Class<?>[] ALL = {
+        KafkaOptions.class, SchemaRegistryOptions.class, DeadLetterOptions.class
+    };
 
     private static final Path DOC = Paths.get("..", "docs", "options.md");
 

@@ -45,7 +45,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     private final String maxHeap;
     private final Duration startupTimeout;
     private final Map<String, String> brokerProperties;
+    private final Map<String, String> saslUsers;
     private Path workDir;
+    private String saslBootstrapServers;
     private ChildJvm process;
     private String bootstrapServers;
 
@@ -54,6 +56,7 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         this.maxHeap = builder.maxHeap;
         this.startupTimeout = builder.startupTimeout;
         this.brokerProperties = Map.copyOf(builder.brokerProperties);
+        this.saslUsers = Map.copyOf(builder.saslUsers);
     }
 
     public static Builder builder() {
@@ -70,10 +73,12 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         workDir = ServiceSupport.newWorkDir("kafka");
         int brokerPort = ServiceSupport.freePort();
         int controllerPort = ServiceSupport.freePort();
+        int saslPort = saslUsers.isEmpty() ? -1 : ServiceSupport.freePort();
         bootstrapServers = "127.0.0.1:" + brokerPort;
+        saslBootstrapServers = saslUsers.isEmpty() ? null : "127.0.0.1:" + saslPort;
         Path serverProperties = workDir.resolve("server.properties");
         Path log4j = workDir.resolve("log4j2.properties");
-        write(serverProperties, serverProperties(brokerPort, controllerPort));
+        write(serverProperties, serverProperties(brokerPort, controllerPort, saslPort));
         write(log4j, LOG4J2_CONFIG);
 
         ChildJvm format =
@@ -121,8 +126,21 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         return bootstrapServers;
     }
 
+    /** The bootstrap servers of the SASL/PLAIN listener ({@link Builder#saslPlainUser}). */
+    public String saslBootstrapServers() {
+        if (saslBootstrapServers == null) {
+            throw new IllegalStateException(
+                    "This broker has no SASL listener: add users with"
+                            + " builder().saslPlainUser(...)");
+        }
+        return saslBootstrapServers;
+    }
+
     /** The broker's process id, for fault injection and diagnostics. */
     public long pid() {
+        if (process == null) {
+            throw new IllegalStateException("Kafka broker not started: call start() first");
+        }
         return process.pid();
     }
 
@@ -161,7 +179,7 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         }
     }
 
-    private String serverProperties(int brokerPort, int controllerPort) {
+    private String serverProperties(int brokerPort, int controllerPort, int saslPort) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -176,6 +194,30 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (!saslUsers.isEmpty()) {
+            // A second listener that requires SASL/PLAIN, for testing clients' authentication.
+            p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put(
+                    "advertised.listeners",
+                    p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put(
+                    "listener.security.protocol.map",
+                    p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            StringBuilder jaas =
+                    new StringBuilder(
+                            "org.apache.kafka.common.security.plain.PlainLoginModule required");
+            saslUsers.forEach(
+                    (user, password) ->
+                            jaas.append(" user_")
+                                    .append(user)
+                                    .append("=\"")
+                                    .append(password)
+                                    .append('"'));
+            p.put(
+                    "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    jaas.append(';').toString());
+        }
         p.put("log.dirs", workDir.resolve("data").toString());
         p.put("num.partitions", "1");
         // Single node: internal topics (offsets, transactions) cannot have more than one replica.
@@ -224,6 +266,7 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     @PublicEvolving
     public static final class Builder {
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+        private final Map<String, String> saslUsers = new LinkedHashMap<>();
         private String artifact = MavenArtifacts.serviceCoordinates("kafka.broker");
         private String maxHeap = "512m";
         private Duration startupTimeout = Duration.ofSeconds(120);
@@ -234,6 +277,17 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         public Builder brokerProperty(String key, String value) {
             brokerProperties.put(
                     Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Adds a SASL_PLAINTEXT listener (mechanism PLAIN) that accepts this user, next to the
+         * plaintext one; see {@code saslBootstrapServers()}.
+         */
+        public Builder saslPlainUser(String user, String password) {
+            saslUsers.put(
+                    Objects.requireNonNull(user, "user"),
+                    Objects.requireNonNull(password, "password"));
             return this;
         }
 

@@ -1,0 +1,135 @@
+package io.pipelinekit.core.kafka;
+
+import io.pipelinekit.core.checkpoint.CheckpointPreset;
+import io.pipelinekit.core.checkpoint.CheckpointSettings;
+import io.pipelinekit.core.checkpoint.PipelineValidator;
+import io.pipelinekit.testkit.flink.FlinkTestCluster;
+import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
+import io.pipelinekit.testkit.kafka.EmbeddedKafkaBroker;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Sources and sinks from the factories authenticate with SASL/PLAIN against a real broker. */
+class KafkaSaslITCase {
+
+    private static EmbeddedKafkaBroker broker;
+
+    @RegisterExtension
+    static final FlinkClusterExtension FLINK =
+            new FlinkClusterExtension(FlinkTestCluster.builder().slotsPerTaskManager(2));
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.builder().saslPlainUser("svc", "svc-secret").build().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void factorySourceAndExactlyOnceSinkWorkOverSasl() throws Exception {
+        String in = broker.createUniqueTopic("in", 2);
+        String out = broker.createUniqueTopic("out", 2);
+        Configuration config = sasl("svc-secret");
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(
+                        KafkaFactories.clientProperties(config),
+                        new StringSerializer(),
+                        new StringSerializer())) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>(in, "k" + i, "v" + i)).get();
+            }
+        }
+
+        config.set(KafkaOptions.GROUP_ID, "sasl-test");
+        config.set(KafkaOptions.TRANSACTIONAL_ID_PREFIX, "sasl-test-" + out);
+        CheckpointSettings checkpoints =
+                CheckpointSettings.builder(CheckpointPreset.LOW_LATENCY)
+                        .storage(FLINK.cluster().checkpointDirectory())
+                        .interval(Duration.ofMillis(500))
+                        .build();
+        StreamExecutionEnvironment env = FLINK.cluster().environment(2);
+        checkpoints.applyTo(env);
+        env.fromSource(
+                        KafkaFactories.<String>source(config, in)
+                                .setValueOnlyDeserializer(new SimpleStringSchema())
+                                .setBounded(OffsetsInitializer.latest())
+                                .build(),
+                        WatermarkStrategy.noWatermarks(),
+                        "in")
+                .uid("in")
+                .map(String::toUpperCase)
+                .returns(Types.STRING)
+                .uid("upper")
+                .name("upper")
+                .sinkTo(
+                        KafkaFactories.sink(
+                                config,
+                                KafkaRecordSerializationSchema.builder()
+                                        .setTopic(out)
+                                        .setValueSerializationSchema(new SimpleStringSchema())
+                                        .build()))
+                .uid("out")
+                .name("out");
+        PipelineValidator.validate(env, checkpoints);
+        FLINK.cluster().submit(env, "sasl").getJobExecutionResult().get();
+
+        List<String> committed =
+                broker.readCommitted(out).stream()
+                        .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                        .collect(Collectors.toList());
+        assertThat(committed).hasSize(50).allSatisfy(v -> assertThat(v).startsWith("V"));
+    }
+
+    @Test
+    void wrongPasswordIsRefused() {
+        Properties properties = KafkaFactories.clientProperties(sasl("wrong"));
+        properties.put("max.block.ms", "10000");
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(properties, new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("any", "v")).get())
+                    .isInstanceOfAny(ExecutionException.class, SaslAuthenticationException.class)
+                    .satisfies(
+                            e ->
+                                    assertThat(e instanceof ExecutionException ? e.getCause() : e)
+                                            .isInstanceOf(SaslAuthenticationException.class));
+        }
+    }
+
+    private static Configuration sasl(String password) {
+        Configuration config = new Configuration();
+        config.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.saslBootstrapServers());
+        config.set(KafkaOptions.SECURITY_PROTOCOL, KafkaOptions.SecurityProtocol.SASL_PLAINTEXT);
+        config.set(KafkaOptions.SASL_MECHANISM, KafkaOptions.SaslMechanism.PLAIN);
+        config.set(KafkaOptions.SASL_USERNAME, "svc");
+        config.set(KafkaOptions.SASL_PASSWORD, password);
+        return config;
+    }
+}
