@@ -64,6 +64,7 @@ public final class DeadLetterFactory {
                         .setHeaders(headers)
                         .build();
         return base(stage, reason, message, error)
+                .setAttempt(previousAttempts(record) + 1)
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
                 .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
                 .setPayloadEncoding(SOURCE_BYTES)
@@ -85,6 +86,25 @@ public final class DeadLetterFactory {
                 .setSource(null)
                 .setRedactedFields(new ArrayList<>(payload.redacted))
                 .build();
+    }
+
+    /** Failures before this one, as a replayed record's attempt header says (0 when fresh). */
+    private static int previousAttempts(ConsumerRecord<byte[], byte[]> record) {
+        org.apache.kafka.common.header.Header header =
+                record.headers()
+                        .lastHeader(io.pipelinekit.core.dlq.DeadLetterReplay.ATTEMPT_HEADER);
+        if (header == null || header.value() == null) {
+            return 0;
+        }
+        try {
+            return Math.max(
+                    0,
+                    Integer.parseInt(
+                            new String(header.value(), java.nio.charset.StandardCharsets.UTF_8)
+                                    .trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private DeadLetter.Builder base(
