@@ -90,7 +90,6 @@ class DeadLetterReplayITCase {
         Map<TopicPartition, Long> afterOriginals = endOffsets(topic);
         ReplayReport report = DeadLetterReplay.run(replayConfig(dlq));
         assertThat(report.count("replayed")).isEqualTo(RECORDS);
-        Map<TopicPartition, Long> afterReplay = endOffsets(topic);
 
         // 3. The replayed records are processed, with the original bytes.
         Result second = run(topic, afterOriginals, registry, null);
@@ -103,7 +102,8 @@ class DeadLetterReplayITCase {
 
         // 4. Running the replay again replays nothing twice.
         assertThat(DeadLetterReplay.run(replayConfig(dlq)).total()).isZero();
-        assertThat(endOffsets(topic)).isEqualTo(afterReplay);
+        // The source topic holds each record twice (original + one replay), never three times.
+        assertThat(KAFKA.service().readCommitted(topic)).hasSize(2 * RECORDS);
     }
 
     @Test
