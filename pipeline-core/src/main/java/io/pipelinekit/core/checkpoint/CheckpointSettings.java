@@ -5,6 +5,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -44,6 +45,16 @@ public final class CheckpointSettings {
 
     public static Builder builder(CheckpointPreset preset) {
         return new Builder(preset);
+    }
+
+    /** The settings {@link CheckpointOptions} describe. */
+    public static CheckpointSettings fromConfig(ReadableConfig config) {
+        Builder builder =
+                builder(config.get(CheckpointOptions.PRESET))
+                        .maxParallelism(config.get(CheckpointOptions.MAX_PARALLELISM));
+        config.getOptional(CheckpointOptions.STORAGE).ifPresent(builder::storage);
+        config.getOptional(CheckpointOptions.INTERVAL).ifPresent(builder::interval);
+        return builder.build();
     }
 
     public CheckpointPreset preset() {
@@ -153,8 +164,9 @@ public final class CheckpointSettings {
         public CheckpointSettings build() {
             if (storage == null) {
                 throw new IllegalStateException(
-                        "CheckpointSettings need storage(...): a durable location such as"
-                            + " s3://bucket/checkpoints/<job> (or file:///path for local runs)");
+                        "CheckpointSettings need storage(...) (option checkpoint.storage): a"
+                                + " durable location such as s3://bucket/checkpoints/<job>, or"
+                                + " file:///path for local runs");
             }
             String scheme = URI.create(storage).getScheme();
             if (scheme == null) {

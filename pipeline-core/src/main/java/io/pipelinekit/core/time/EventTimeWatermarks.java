@@ -1,8 +1,11 @@
 package io.pipelinekit.core.time;
 
+import io.pipelinekit.schemas.dlq.DeadLetter;
+
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.types.Either;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -105,6 +108,27 @@ public final class EventTimeWatermarks {
         }
 
         public WatermarkStrategy<T> build() {
+            validate();
+            return strategy(timestamp);
+        }
+
+        /**
+         * The same strategy for a source that yields {@code Either<DeadLetter, T>} (see {@code
+         * DeadLetterKafkaDeserializer}): values get their event time, dead letters none, so a bad
+         * record never moves event time.
+         */
+        public WatermarkStrategy<Either<DeadLetter, T>> buildForDeadLetterSource() {
+            validate();
+            SerializableTimestampAssigner<T> valueTimestamp = timestamp;
+            return strategy(
+                    (decoded, recordTimestamp) ->
+                            decoded.isRight()
+                                    ? valueTimestamp.extractTimestamp(
+                                            decoded.right(), recordTimestamp)
+                                    : Long.MIN_VALUE);
+        }
+
+        private void validate() {
             if (timestamp == null) {
                 throw new IllegalStateException(
                         "An event-time watermark strategy needs timestamp(...): which field of the"
@@ -123,9 +147,12 @@ public final class EventTimeWatermarks {
                 throw new IllegalArgumentException(
                         "alignment maxDrift must be positive, was " + maxAlignmentDrift);
             }
-            WatermarkStrategy<T> strategy =
-                    WatermarkStrategy.<T>forBoundedOutOfOrderness(maxOutOfOrderness)
-                            .withTimestampAssigner(timestamp);
+        }
+
+        private <R> WatermarkStrategy<R> strategy(SerializableTimestampAssigner<R> assigner) {
+            WatermarkStrategy<R> strategy =
+                    WatermarkStrategy.<R>forBoundedOutOfOrderness(maxOutOfOrderness)
+                            .withTimestampAssigner(assigner);
             if (idleness != null) {
                 strategy = strategy.withIdleness(idleness);
             }

@@ -1,6 +1,8 @@
 package io.pipelinekit.core.config;
 
+import io.pipelinekit.core.checkpoint.CheckpointOptions;
 import io.pipelinekit.core.dlq.DeadLetterOptions;
+import io.pipelinekit.core.dlq.ReplayOptions;
 import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 
@@ -19,7 +21,11 @@ class OptionsReferenceTest {
 
     /** Every options class of pipeline-core, in the order of the reference. */
     static final Class<?>[] ALL = {
-        KafkaOptions.class, SchemaRegistryOptions.class, DeadLetterOptions.class
+        KafkaOptions.class,
+        SchemaRegistryOptions.class,
+        CheckpointOptions.class,
+        DeadLetterOptions.class,
+        ReplayOptions.class
     };
 
     private static final Path DOC = Paths.get("..", "docs", "options.md");

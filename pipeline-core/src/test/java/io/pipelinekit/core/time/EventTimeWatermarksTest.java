@@ -1,5 +1,8 @@
 package io.pipelinekit.core.time;
 
+import io.pipelinekit.schemas.dlq.DeadLetter;
+
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
@@ -7,6 +10,7 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.clock.ManualClock;
 import org.apache.flink.util.clock.RelativeClock;
 
@@ -79,6 +83,27 @@ class EventTimeWatermarksTest {
     }
 
     @Test
+    void deadLettersNeverMoveEventTime() {
+        WatermarkStrategy<Either<DeadLetter, Long>> strategy =
+                EventTimeWatermarks.<Long>builder()
+                        .timestamp((v, p) -> v)
+                        .buildForDeadLetterSource();
+        TimestampAssigner<Either<DeadLetter, Long>> assigner =
+                strategy.createTimestampAssigner(() -> null);
+        WatermarkGenerator<Either<DeadLetter, Long>> generator =
+                strategy.createWatermarkGenerator(context());
+
+        long valueTime = assigner.extractTimestamp(Either.Right(5_000L), 99L);
+        long letterTime = assigner.extractTimestamp(Either.Left(new DeadLetter()), 1_000_000L);
+        generator.onEvent(Either.Right(5_000L), valueTime, output);
+        generator.onEvent(Either.Left(new DeadLetter()), letterTime, output);
+        generator.onPeriodicEmit(output);
+
+        assertThat(valueTime).isEqualTo(5_000L);
+        assertThat(output.watermarks).containsExactly(4_999L);
+    }
+
+    @Test
     void alignmentIsPassedToFlink() {
         WatermarkStrategy<Long> strategy =
                 EventTimeWatermarks.<Long>builder()
@@ -106,18 +131,21 @@ class EventTimeWatermarksTest {
     }
 
     private WatermarkGenerator<Long> generator(WatermarkStrategy<Long> strategy) {
-        return strategy.createWatermarkGenerator(
-                new WatermarkGeneratorSupplier.Context() {
-                    @Override
-                    public MetricGroup getMetricGroup() {
-                        return new UnregisteredMetricsGroup();
-                    }
+        return strategy.createWatermarkGenerator(context());
+    }
 
-                    @Override
-                    public RelativeClock getInputActivityClock() {
-                        return clock;
-                    }
-                });
+    private WatermarkGeneratorSupplier.Context context() {
+        return new WatermarkGeneratorSupplier.Context() {
+            @Override
+            public MetricGroup getMetricGroup() {
+                return new UnregisteredMetricsGroup();
+            }
+
+            @Override
+            public RelativeClock getInputActivityClock() {
+                return clock;
+            }
+        };
     }
 
     private static final class RecordingOutput implements WatermarkOutput {
