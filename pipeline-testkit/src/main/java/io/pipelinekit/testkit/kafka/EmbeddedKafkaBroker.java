@@ -3,6 +3,7 @@ package io.pipelinekit.testkit.kafka;
 import io.pipelinekit.testkit.internal.process.ChildJvm;
 import io.pipelinekit.testkit.internal.process.MavenArtifacts;
 import io.pipelinekit.testkit.internal.process.ServiceSupport;
+import io.pipelinekit.testkit.internal.tls.SelfSignedCertificate;
 
 import org.apache.flink.annotation.PublicEvolving;
 
@@ -46,8 +47,12 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     private final Duration startupTimeout;
     private final Map<String, String> brokerProperties;
     private final Map<String, String> saslUsers;
+    private final Map<String, String> scramUsers;
+    private final boolean tls;
     private Path workDir;
     private String saslBootstrapServers;
+    private String tlsBootstrapServers;
+    private SelfSignedCertificate certificate;
     private ChildJvm process;
     private String bootstrapServers;
 
@@ -57,6 +62,8 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         this.startupTimeout = builder.startupTimeout;
         this.brokerProperties = Map.copyOf(builder.brokerProperties);
         this.saslUsers = Map.copyOf(builder.saslUsers);
+        this.scramUsers = Map.copyOf(builder.scramUsers);
+        this.tls = builder.tls;
     }
 
     public static Builder builder() {
@@ -73,23 +80,28 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         workDir = ServiceSupport.newWorkDir("kafka");
         int brokerPort = ServiceSupport.freePort();
         int controllerPort = ServiceSupport.freePort();
-        int saslPort = saslUsers.isEmpty() ? -1 : ServiceSupport.freePort();
+        boolean sasl = !saslUsers.isEmpty() || !scramUsers.isEmpty();
+        int saslPort = sasl ? ServiceSupport.freePort() : -1;
+        int tlsPort = tls ? ServiceSupport.freePort() : -1;
         bootstrapServers = "127.0.0.1:" + brokerPort;
-        saslBootstrapServers = saslUsers.isEmpty() ? null : "127.0.0.1:" + saslPort;
+        saslBootstrapServers = sasl ? "127.0.0.1:" + saslPort : null;
+        tlsBootstrapServers = tls ? "127.0.0.1:" + tlsPort : null;
+        if (tls) {
+            try {
+                certificate = SelfSignedCertificate.create();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create the broker's TLS certificate", e);
+            }
+        }
         Path serverProperties = workDir.resolve("server.properties");
         Path log4j = workDir.resolve("log4j2.properties");
-        write(serverProperties, serverProperties(brokerPort, controllerPort, saslPort));
+        write(serverProperties, serverProperties(brokerPort, controllerPort, saslPort, tlsPort));
         write(log4j, LOG4J2_CONFIG);
 
         ChildJvm format =
                 childJvm("kafka-storage-format", classpath, log4j)
                         .mainClass("kafka.tools.StorageTool")
-                        .args(
-                                "format",
-                                "-t",
-                                Uuid.randomUuid().toString(),
-                                "-c",
-                                serverProperties.toString())
+                        .args(formatArgs(serverProperties))
                         .start();
         int formatExit = format.waitFor(Duration.ofSeconds(120));
         if (formatExit != 0) {
@@ -136,6 +148,25 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         return saslBootstrapServers;
     }
 
+    /** The bootstrap servers of the TLS listener ({@link Builder#tls}). */
+    public String tlsBootstrapServers() {
+        if (tlsBootstrapServers == null) {
+            throw new IllegalStateException("This broker has no TLS listener: build it with tls()");
+        }
+        return tlsBootstrapServers;
+    }
+
+    /** A PKCS12 trust store with the TLS listener's self-signed certificate. */
+    public Path truststore() {
+        tlsBootstrapServers();
+        return certificate.truststore();
+    }
+
+    /** The password of {@link #truststore()}. */
+    public String truststorePassword() {
+        return SelfSignedCertificate.PASSWORD;
+    }
+
     /** The broker's process id, for fault injection and diagnostics. */
     public long pid() {
         if (process == null) {
@@ -155,7 +186,29 @@ public final class EmbeddedKafkaBroker implements KafkaService {
             process.close();
             process = null;
             ServiceSupport.deleteWorkDir(workDir);
+            if (certificate != null) {
+                certificate.delete();
+                certificate = null;
+            }
         }
+    }
+
+    private String[] formatArgs(Path serverProperties) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "format",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                serverProperties.toString()));
+        // KRaft keeps SCRAM credentials in the metadata log: they are added when formatting.
+        scramUsers.forEach(
+                (user, password) -> {
+                    args.add("--add-scram");
+                    args.add("SCRAM-SHA-256=[name=" + user + ",password=" + password + "]");
+                });
+        return args.toArray(new String[0]);
     }
 
     private ChildJvm.Builder childJvm(String name, List<Path> classpath, Path log4j) {
@@ -179,7 +232,7 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         }
     }
 
-    private String serverProperties(int brokerPort, int controllerPort, int saslPort) {
+    private String serverProperties(int brokerPort, int controllerPort, int saslPort, int tlsPort) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -194,29 +247,40 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        if (!saslUsers.isEmpty()) {
-            // A second listener that requires SASL/PLAIN, for testing clients' authentication.
-            p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-            p.put(
-                    "advertised.listeners",
-                    p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-            p.put(
-                    "listener.security.protocol.map",
-                    p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
-            p.put("sasl.enabled.mechanisms", "PLAIN");
-            StringBuilder jaas =
-                    new StringBuilder(
-                            "org.apache.kafka.common.security.plain.PlainLoginModule required");
-            saslUsers.forEach(
-                    (user, password) ->
-                            jaas.append(" user_")
-                                    .append(user)
-                                    .append("=\"")
-                                    .append(password)
-                                    .append('"'));
-            p.put(
-                    "listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                    jaas.append(';').toString());
+        if (saslPort > 0) {
+            // A listener that requires SASL (PLAIN and/or SCRAM), for testing authentication.
+            addListener(p, "SASL_PLAINTEXT", saslPort);
+            List<String> mechanisms = new java.util.ArrayList<>();
+            if (!saslUsers.isEmpty()) {
+                mechanisms.add("PLAIN");
+                StringBuilder jaas =
+                        new StringBuilder(
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required");
+                saslUsers.forEach(
+                        (user, password) ->
+                                jaas.append(" user_")
+                                        .append(user)
+                                        .append("=\"")
+                                        .append(password)
+                                        .append('"'));
+                p.put(
+                        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        jaas.append(';').toString());
+            }
+            if (!scramUsers.isEmpty()) {
+                mechanisms.add("SCRAM-SHA-256");
+                p.put(
+                        "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            }
+            p.put("sasl.enabled.mechanisms", String.join(",", mechanisms));
+        }
+        if (tlsPort > 0) {
+            addListener(p, "SSL", tlsPort);
+            p.put("listener.name.ssl.ssl.keystore.location", certificate.keystore().toString());
+            p.put("listener.name.ssl.ssl.keystore.password", SelfSignedCertificate.PASSWORD);
+            p.put("listener.name.ssl.ssl.key.password", SelfSignedCertificate.PASSWORD);
+            p.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
         }
         p.put("log.dirs", workDir.resolve("data").toString());
         p.put("num.partitions", "1");
@@ -233,6 +297,15 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         StringBuilder text = new StringBuilder("# Written by pipeline-testkit\n");
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         return text.toString();
+    }
+
+    private static void addListener(Map<String, String> p, String name, int port) {
+        String endpoint = name + "://127.0.0.1:" + port;
+        p.put("listeners", p.get("listeners") + "," + endpoint);
+        p.put("advertised.listeners", p.get("advertised.listeners") + "," + endpoint);
+        p.put(
+                "listener.security.protocol.map",
+                p.get("listener.security.protocol.map") + "," + name + ":" + name);
     }
 
     private static void write(Path file, String content) {
@@ -267,6 +340,8 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     public static final class Builder {
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private final Map<String, String> saslUsers = new LinkedHashMap<>();
+        private final Map<String, String> scramUsers = new LinkedHashMap<>();
+        private boolean tls;
         private String artifact = MavenArtifacts.serviceCoordinates("kafka.broker");
         private String maxHeap = "512m";
         private Duration startupTimeout = Duration.ofSeconds(120);
@@ -288,6 +363,22 @@ public final class EmbeddedKafkaBroker implements KafkaService {
             saslUsers.put(
                     Objects.requireNonNull(user, "user"),
                     Objects.requireNonNull(password, "password"));
+            return this;
+        }
+
+        /** Adds a SCRAM-SHA-256 user on the SASL listener (see {@code saslBootstrapServers()}). */
+        public Builder scramUser(String user, String password) {
+            scramUsers.put(
+                    Objects.requireNonNull(user, "user"),
+                    Objects.requireNonNull(password, "password"));
+            return this;
+        }
+
+        /**
+         * Adds a TLS listener with a self-signed certificate; see {@code tlsBootstrapServers()}.
+         */
+        public Builder tls() {
+            this.tls = true;
             return this;
         }
 

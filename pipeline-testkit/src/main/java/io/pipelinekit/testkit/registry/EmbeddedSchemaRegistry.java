@@ -3,6 +3,7 @@ package io.pipelinekit.testkit.registry;
 import io.pipelinekit.schemas.compat.CompatibilityMode;
 import io.pipelinekit.schemas.compat.CompatibilityViolation;
 import io.pipelinekit.schemas.compat.SchemaCompatibilityGate;
+import io.pipelinekit.testkit.internal.tls.SelfSignedCertificate;
 
 import org.apache.flink.annotation.PublicEvolving;
 

@@ -1,4 +1,4 @@
-package io.pipelinekit.testkit.registry;
+package io.pipelinekit.testkit.internal.tls;
 
 import io.pipelinekit.testkit.internal.process.ServiceSupport;
 
@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A self-signed certificate for 127.0.0.1, made with the JDK's keytool, and its trust store. */
-final class SelfSignedCertificate {
+@org.apache.flink.annotation.Internal
+public final class SelfSignedCertificate {
 
-    static final String PASSWORD = "pipelinekit";
+    public static final String PASSWORD = "pipelinekit";
 
     private final Path keystore;
     private final Path truststore;
@@ -29,7 +30,7 @@ final class SelfSignedCertificate {
         this.truststore = truststore;
     }
 
-    static SelfSignedCertificate create() throws IOException {
+    public static SelfSignedCertificate create() throws IOException {
         Path dir = ServiceSupport.newWorkDir("tls");
         Path keystore = dir.resolve("server.p12");
         Path certificate = dir.resolve("server.crt");
@@ -82,15 +83,19 @@ final class SelfSignedCertificate {
         return new SelfSignedCertificate(keystore, truststore);
     }
 
-    void delete() {
+    public void delete() {
         ServiceSupport.deleteWorkDir(keystore.getParent());
     }
 
-    Path truststore() {
+    public Path truststore() {
         return truststore;
     }
 
-    SSLContext serverContext() throws IOException {
+    public Path keystore() {
+        return keystore;
+    }
+
+    public SSLContext serverContext() throws IOException {
         try (InputStream in = Files.newInputStream(keystore)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, PASSWORD.toCharArray());

@@ -34,8 +34,11 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Sources and sinks from the factories authenticate with SASL/PLAIN against a real broker. */
-class KafkaSaslITCase {
+/**
+ * Clients from the factories connect to a real broker with SASL/PLAIN, SASL/SCRAM-SHA-256 and TLS;
+ * wrong credentials and untrusted certificates are refused.
+ */
+class KafkaSecurityITCase {
 
     private static EmbeddedKafkaBroker broker;
 
@@ -45,7 +48,13 @@ class KafkaSaslITCase {
 
     @BeforeAll
     static void startBroker() {
-        broker = EmbeddedKafkaBroker.builder().saslPlainUser("svc", "svc-secret").build().start();
+        broker =
+                EmbeddedKafkaBroker.builder()
+                        .saslPlainUser("svc", "svc-secret")
+                        .scramUser("scram-svc", "scram-secret")
+                        .tls()
+                        .build()
+                        .start();
     }
 
     @AfterAll
@@ -120,6 +129,70 @@ class KafkaSaslITCase {
                             e ->
                                     assertThat(e instanceof ExecutionException ? e.getCause() : e)
                                             .isInstanceOf(SaslAuthenticationException.class));
+        }
+    }
+
+    @Test
+    void scramSha256Authenticates() throws Exception {
+        String topic = broker.createUniqueTopic("scram", 1);
+        Configuration config = new Configuration();
+        config.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.saslBootstrapServers());
+        config.set(KafkaOptions.SECURITY_PROTOCOL, KafkaOptions.SecurityProtocol.SASL_PLAINTEXT);
+        config.set(KafkaOptions.SASL_MECHANISM, KafkaOptions.SaslMechanism.SCRAM_SHA_256);
+        config.set(KafkaOptions.SASL_USERNAME, "scram-svc");
+        config.set(KafkaOptions.SASL_PASSWORD, "scram-secret");
+
+        send(config, topic, "over-scram");
+
+        assertThat(values(topic)).containsExactly("over-scram");
+        config.set(KafkaOptions.SASL_PASSWORD, "wrong");
+        assertRefused(config, SaslAuthenticationException.class);
+    }
+
+    @Test
+    void tlsWithTheBrokersTrustStore() throws Exception {
+        String topic = broker.createUniqueTopic("tls", 1);
+        Configuration config = new Configuration();
+        config.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.tlsBootstrapServers());
+        config.set(KafkaOptions.SECURITY_PROTOCOL, KafkaOptions.SecurityProtocol.SSL);
+        config.set(KafkaOptions.TRUSTSTORE_LOCATION, broker.truststore().toString());
+        config.set(KafkaOptions.TRUSTSTORE_PASSWORD, broker.truststorePassword());
+
+        send(config, topic, "over-tls");
+
+        assertThat(values(topic)).containsExactly("over-tls");
+        Configuration untrusted = new Configuration();
+        untrusted.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.tlsBootstrapServers());
+        untrusted.set(KafkaOptions.SECURITY_PROTOCOL, KafkaOptions.SecurityProtocol.SSL);
+        assertRefused(untrusted, org.apache.kafka.common.errors.SslAuthenticationException.class);
+    }
+
+    private static void send(Configuration config, String topic, String value) throws Exception {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(
+                        KafkaFactories.clientProperties(config),
+                        new StringSerializer(),
+                        new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, value)).get();
+        }
+    }
+
+    private static List<String> values(String topic) {
+        return broker.readCommitted(topic).stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .collect(Collectors.toList());
+    }
+
+    private static void assertRefused(Configuration config, Class<? extends Exception> expected) {
+        Properties properties = KafkaFactories.clientProperties(config);
+        properties.put("max.block.ms", "10000");
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(properties, new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("any", "v")).get())
+                    .satisfies(
+                            e ->
+                                    assertThat(e instanceof ExecutionException ? e.getCause() : e)
+                                            .isInstanceOf(expected));
         }
     }
 
