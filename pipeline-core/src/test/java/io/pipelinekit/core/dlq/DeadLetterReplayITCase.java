@@ -6,6 +6,8 @@ import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.inventory.StockLevel;
+import io.pipelinekit.testkit.Ports;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.CollectingSink;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
@@ -30,7 +32,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,14 +74,14 @@ class DeadLetterReplayITCase {
                         new ProducerRecord<>(
                                 topic,
                                 ("p" + i).getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(level(i))));
+                                serializer.serialize(SampleRecords.stockLevel("p" + i, i, i + 1))));
             }
         }
 
         // 1. The registry is unreachable for the job: every record becomes a dead letter.
         Map<TopicPartition, Long> start =
                 Map.of(new TopicPartition(topic, 0), 0L, new TopicPartition(topic, 1), 0L);
-        Result first = run(topic, start, registryAt("http://127.0.0.1:" + closedPort()), dlq);
+        Result first = run(topic, start, registryAt("http://127.0.0.1:" + Ports.unused()), dlq);
         assertThat(first.processed.values()).isEmpty();
         assertThat(first.deadLetters.values())
                 .hasSize(RECORDS)
@@ -230,23 +231,6 @@ class DeadLetterReplayITCase {
         config.set(SchemaRegistryOptions.MAX_ATTEMPTS, 2);
         config.set(SchemaRegistryOptions.INITIAL_BACKOFF, Duration.ofMillis(10));
         return config;
-    }
-
-    private static int closedPort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static StockLevel level(int i) {
-        return StockLevel.newBuilder()
-                .setProductId("p" + i)
-                .setWarehouseId("w1")
-                .setQuantity(i)
-                .setProductTotal(i)
-                .setVersion(i + 1)
-                .setUpdatedAt(Instant.ofEpochMilli(1000L * i))
-                .build();
     }
 
     private static DeadLetter letter(String sourceTopic, String reason, int attempt) {

@@ -4,8 +4,9 @@ import io.pipelinekit.core.formats.avro.ConfluentAvro;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.FailureStage;
-import io.pipelinekit.schemas.payments.PaymentChannel;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
+import io.pipelinekit.testkit.Ports;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.CollectingSink;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
@@ -28,17 +29,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +65,7 @@ class PoisonRecordsITCase {
         SerializationSchema<PaymentTransaction> serializer =
                 ConfluentAvro.serializer(PaymentTransaction.class, topic, registry);
         serializer.open(null);
-        byte[] good = serializer.serialize(transaction(0));
+        byte[] good = serializer.serialize(SampleRecords.payment(0));
 
         Map<String, byte[]> corpus = new LinkedHashMap<>();
         corpus.put("TRUNCATED_PAYLOAD", Arrays.copyOf(good, good.length - 3));
@@ -93,7 +90,7 @@ class PoisonRecordsITCase {
             int bad = 0;
             List<Map.Entry<String, byte[]>> poison = List.copyOf(corpus.entrySet());
             for (int i = 0; i < GOOD; i++) {
-                PaymentTransaction t = transaction(i);
+                PaymentTransaction t = SampleRecords.payment(i);
                 goodIds.add(t.getTransactionId().toString());
                 producer.send(
                         new ProducerRecord<>(topic, key(t.getCardId()), serializer.serialize(t)));
@@ -167,14 +164,12 @@ class PoisonRecordsITCase {
             for (int i = 0; i < 5; i++) {
                 producer.send(
                         new ProducerRecord<>(
-                                topic, key("k" + i), serializer.serialize(transaction(i))));
+                                topic,
+                                key("k" + i),
+                                serializer.serialize(SampleRecords.payment(i))));
             }
         }
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        Configuration unreachable = registryAt("http://127.0.0.1:" + closedPort);
+        Configuration unreachable = registryAt("http://127.0.0.1:" + Ports.unused());
         unreachable.set(SchemaRegistryOptions.MAX_ATTEMPTS, 2);
 
         Result result = run(topic, unreachable, null);
@@ -248,21 +243,6 @@ class PoisonRecordsITCase {
         config.set(SchemaRegistryOptions.URL, url);
         config.set(SchemaRegistryOptions.INITIAL_BACKOFF, Duration.ofMillis(10));
         return config;
-    }
-
-    private static PaymentTransaction transaction(int i) {
-        return PaymentTransaction.newBuilder()
-                .setTransactionId(
-                        UUID.nameUUIDFromBytes(("poison-tx-" + i).getBytes(StandardCharsets.UTF_8)))
-                .setCardId("card-" + (i % 20))
-                .setAccountId("account-" + (i % 7))
-                .setAmount(new BigDecimal("12.3400"))
-                .setCurrency("EUR")
-                .setMerchantId("m-1")
-                .setMcc("5411")
-                .setChannel(PaymentChannel.ECOMMERCE)
-                .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + i))
-                .build();
     }
 
     private static byte[] key(String key) {

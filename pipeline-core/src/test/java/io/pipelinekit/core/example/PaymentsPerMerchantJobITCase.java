@@ -9,8 +9,8 @@ import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.FailureStage;
-import io.pipelinekit.schemas.payments.PaymentChannel;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
 import io.pipelinekit.testkit.junit5.KafkaExtension;
@@ -33,7 +33,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,9 +92,22 @@ class PaymentsPerMerchantJobITCase {
             for (int i = 0; i < 30; i++) {
                 String merchant = i % 3 == 0 ? "m-a" : "m-b";
                 producer.send(
-                        record(input, serializer.serialize(payment(merchant, "12.50", i * 1000L))));
+                        record(
+                                input,
+                                serializer.serialize(
+                                        SampleRecords.payment(
+                                                merchant,
+                                                new BigDecimal("12.50"),
+                                                Instant.EPOCH.plusMillis(i * 1000L)))));
             }
-            producer.send(record(input, serializer.serialize(payment("m-a", "-1.00", 40_000L))));
+            producer.send(
+                    record(
+                            input,
+                            serializer.serialize(
+                                    SampleRecords.payment(
+                                            "m-a",
+                                            new BigDecimal("-1.00"),
+                                            Instant.EPOCH.plusMillis(40_000L)))));
             producer.send(record(input, "not a payment".getBytes(StandardCharsets.UTF_8)));
             // Moves event time past the first minute on both partitions.
             producer.send(
@@ -103,13 +115,21 @@ class PaymentsPerMerchantJobITCase {
                             input,
                             0,
                             null,
-                            serializer.serialize(payment("m-a", "1.00", 120_000L))));
+                            serializer.serialize(
+                                    SampleRecords.payment(
+                                            "m-a",
+                                            new BigDecimal("1.00"),
+                                            Instant.EPOCH.plusMillis(120_000L)))));
             producer.send(
                     new ProducerRecord<>(
                             input,
                             1,
                             null,
-                            serializer.serialize(payment("m-b", "1.00", 120_000L))));
+                            serializer.serialize(
+                                    SampleRecords.payment(
+                                            "m-b",
+                                            new BigDecimal("1.00"),
+                                            Instant.EPOCH.plusMillis(120_000L)))));
         }
 
         StreamExecutionEnvironment env = FLINK.cluster().environment(2);
@@ -138,19 +158,5 @@ class PaymentsPerMerchantJobITCase {
 
     private static ProducerRecord<byte[], byte[]> record(String topic, byte[] value) {
         return new ProducerRecord<>(topic, null, value);
-    }
-
-    private static PaymentTransaction payment(String merchant, String amount, long eventTime) {
-        return PaymentTransaction.newBuilder()
-                .setTransactionId(UUID.randomUUID())
-                .setCardId("card-1")
-                .setAccountId("account-1")
-                .setAmount(new BigDecimal(amount).setScale(4))
-                .setCurrency("EUR")
-                .setMerchantId(merchant)
-                .setMcc("5411")
-                .setChannel(PaymentChannel.ECOMMERCE)
-                .setEventTime(Instant.ofEpochMilli(eventTime))
-                .build();
     }
 }

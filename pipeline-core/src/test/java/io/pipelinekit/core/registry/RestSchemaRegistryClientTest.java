@@ -1,5 +1,6 @@
 package io.pipelinekit.core.registry;
 
+import io.pipelinekit.testkit.Ports;
 import io.pipelinekit.testkit.registry.EmbeddedSchemaRegistry;
 
 import org.apache.flink.configuration.Configuration;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -160,7 +160,7 @@ class RestSchemaRegistryClientTest {
         Configuration config = config();
         config.set(
                 SchemaRegistryOptions.URL,
-                "http://127.0.0.1:" + closedPort() + "," + registry.url());
+                "http://127.0.0.1:" + Ports.unused() + "," + registry.url());
         SchemaRegistryClient client = client(config);
 
         assertThat(client.latest("orders-value").version()).isEqualTo(1);
@@ -185,7 +185,7 @@ class RestSchemaRegistryClientTest {
     @Test
     void unreachableRegistryFailsAfterBoundedRetriesWithAClearMessage() throws Exception {
         Configuration config = config();
-        config.set(SchemaRegistryOptions.URL, "http://127.0.0.1:" + closedPort());
+        config.set(SchemaRegistryOptions.URL, "http://127.0.0.1:" + Ports.unused());
         config.set(SchemaRegistryOptions.MAX_ATTEMPTS, 3);
         SchemaRegistryClient client = client(config);
 
@@ -278,12 +278,6 @@ class RestSchemaRegistryClientTest {
         negativeBackoff.set(SchemaRegistryOptions.INITIAL_BACKOFF, Duration.ofMillis(-1));
         assertThatThrownBy(() -> SchemaRegistryClient.create(negativeBackoff))
                 .hasMessageContaining("schema-registry.retry.initial-backoff");
-    }
-
-    private static int closedPort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private Configuration config() {

@@ -2,8 +2,8 @@ package io.pipelinekit.core.formats.avro;
 
 import io.pipelinekit.core.registry.SchemaRegistryClient;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
-import io.pipelinekit.schemas.payments.PaymentChannel;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.CollectingSink;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
@@ -26,14 +26,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,11 +71,11 @@ class SchemaEvolutionITCase {
         v2.open(null);
         try (KafkaProducer<byte[], byte[]> producer = KAFKA.service().producer(Map.of())) {
             for (int i = 0; i < PER_PRODUCER; i++) {
-                PaymentTransaction old = transaction(i);
+                PaymentTransaction old = SampleRecords.payment(i);
                 expectedIds.add(old.getTransactionId().toString());
                 producer.send(record(topic, old.getCardId(), v1.serialize(old)));
 
-                GenericRecord newer = v2Record(v2Schema, transaction(PER_PRODUCER + i));
+                GenericRecord newer = v2Record(v2Schema, SampleRecords.payment(PER_PRODUCER + i));
                 expectedIds.add(newer.get("transactionId").toString());
                 producer.send(record(topic, "card-" + i, v2.serialize(newer)));
             }
@@ -122,22 +119,9 @@ class SchemaEvolutionITCase {
                 .containsExactlyInAnyOrderElementsOf(expectedIds);
         // Fields common to both versions arrive intact from the v2 producer.
         assertThat(values)
-                .contains(transaction(PER_PRODUCER + 7).getTransactionId() + "|17.5000|ECOMMERCE");
-    }
-
-    private static PaymentTransaction transaction(int i) {
-        return PaymentTransaction.newBuilder()
-                .setTransactionId(
-                        UUID.nameUUIDFromBytes(("tx-" + i).getBytes(StandardCharsets.UTF_8)))
-                .setCardId("card-" + (i % 20))
-                .setAccountId("account-" + (i % 7))
-                .setAmount(new BigDecimal("10.5000").add(BigDecimal.valueOf(i % 10)))
-                .setCurrency("EUR")
-                .setMerchantId("m-" + (i % 5))
-                .setMcc("5411")
-                .setChannel(PaymentChannel.ECOMMERCE)
-                .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + i))
-                .build();
+                .contains(
+                        SampleRecords.payment(PER_PRODUCER + 7).getTransactionId()
+                                + "|17.5000|ECOMMERCE");
     }
 
     /** v2: everything of v1 plus an optional risk score. */
