@@ -8,22 +8,14 @@ import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.inventory.StockLevel;
 import io.pipelinekit.testkit.Ports;
 import io.pipelinekit.testkit.data.SampleRecords;
-import io.pipelinekit.testkit.flink.CollectingSink;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
 import io.pipelinekit.testkit.junit5.KafkaExtension;
 import io.pipelinekit.testkit.junit5.SchemaRegistryExtension;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.types.Either;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -81,7 +73,8 @@ class DeadLetterReplayITCase {
         // 1. The registry is unreachable for the job: every record becomes a dead letter.
         Map<TopicPartition, Long> start =
                 Map.of(new TopicPartition(topic, 0), 0L, new TopicPartition(topic, 1), 0L);
-        Result first = run(topic, start, registryAt("http://127.0.0.1:" + Ports.unused()), dlq);
+        DecodingTestJob<StockLevel> first =
+                run(topic, start, registryAt("http://127.0.0.1:" + Ports.unused()), dlq);
         assertThat(first.processed.values()).isEmpty();
         assertThat(first.deadLetters.values())
                 .hasSize(RECORDS)
@@ -93,7 +86,7 @@ class DeadLetterReplayITCase {
         assertThat(report.count("replayed")).isEqualTo(RECORDS);
 
         // 3. The replayed records are processed, with the original bytes.
-        Result second = run(topic, afterOriginals, registry, null);
+        DecodingTestJob<StockLevel> second = run(topic, afterOriginals, registry, null);
         assertThat(second.deadLetters.values()).isEmpty();
         assertThat(second.processed.values())
                 .containsExactlyInAnyOrderElementsOf(
@@ -152,59 +145,18 @@ class DeadLetterReplayITCase {
                                         .isEqualTo("1"));
     }
 
-    private static Result run(
+    private static DecodingTestJob<StockLevel> run(
             String topic, Map<TopicPartition, Long> from, Configuration registry, String dlq)
             throws Exception {
-        Configuration job = new Configuration();
-        job.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = FLINK.cluster().environment(2, job);
-        KafkaSource<Either<DeadLetter, StockLevel>> source =
-                KafkaSource.<Either<DeadLetter, StockLevel>>builder()
-                        .setBootstrapServers(KAFKA.bootstrapServers())
-                        .setTopics(topic)
-                        .setGroupId("replay-test")
-                        .setStartingOffsets(OffsetsInitializer.offsets(from))
-                        .setBounded(OffsetsInitializer.latest())
-                        .setDeserializer(
-                                DeadLetterKafkaDeserializer.wrap(
-                                        ConfluentAvro.deserializer(StockLevel.class, registry),
-                                        DeadLetterPolicy.builder("replay-test").build(),
-                                        "levels"))
-                        .build();
-        SingleOutputStreamOperator<StockLevel> levels =
-                DeadLetters.split(
-                        env.fromSource(source, WatermarkStrategy.noWatermarks(), "levels")
-                                .uid("levels"),
-                        "split");
-        Result result = new Result();
-        levels.map(StockLevel::getProductId)
-                .returns(Types.STRING)
-                .uid("ids")
-                .name("ids")
-                .sinkTo(result.processed)
-                .uid("processed")
-                .name("processed");
-        levels.getSideOutput(DeadLetters.TAG)
-                .sinkTo(result.deadLetters)
-                .uid("letters")
-                .name("letters");
-        if (dlq != null) {
-            DeadLetters.union(levels)
-                    .sinkTo(
-                            DeadLetterSink.builder()
-                                    .bootstrapServers(KAFKA.bootstrapServers())
-                                    .topic(dlq)
-                                    .build())
-                    .uid("dlq")
-                    .name("dlq");
-        }
-        FLINK.cluster().submit(env, "replay-test").getJobExecutionResult().get();
-        return result;
-    }
-
-    private static final class Result {
-        final CollectingSink<String> processed = CollectingSink.create();
-        final CollectingSink<DeadLetter> deadLetters = CollectingSink.create();
+        return DecodingTestJob.run(
+                FLINK.cluster(),
+                KAFKA.bootstrapServers(),
+                topic,
+                OffsetsInitializer.offsets(from),
+                ConfluentAvro.deserializer(StockLevel.class, registry),
+                DeadLetterPolicy.builder("replay-test").build(),
+                StockLevel::getProductId,
+                dlq);
     }
 
     private static Map<TopicPartition, Long> endOffsets(String topic) {

@@ -7,22 +7,14 @@ import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 import io.pipelinekit.testkit.Ports;
 import io.pipelinekit.testkit.data.SampleRecords;
-import io.pipelinekit.testkit.flink.CollectingSink;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
 import io.pipelinekit.testkit.junit5.KafkaExtension;
 import io.pipelinekit.testkit.junit5.SchemaRegistryExtension;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.types.Either;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -104,7 +96,7 @@ class PoisonRecordsITCase {
         }
 
         String dlqTopic = KAFKA.service().createUniqueTopic("payments-dlq", 1);
-        Result result = run(topic, registry, dlqTopic);
+        DecodingTestJob<PaymentTransaction> result = run(topic, registry, dlqTopic);
 
         assertThat(result.processed.values()).containsExactlyInAnyOrderElementsOf(goodIds);
         // The DLQ topic holds the same dead letters, keyed by source coordinates, with headers.
@@ -135,7 +127,7 @@ class PoisonRecordsITCase {
                 .allSatisfy(
                         letter -> {
                             assertThat(letter.getStage()).isEqualTo(FailureStage.DESERIALIZE);
-                            assertThat(letter.getOperatorUid()).isEqualTo("payments-source");
+                            assertThat(letter.getOperatorUid()).isEqualTo("source");
                             String poisonKey =
                                     new String(letter.getKey().array(), StandardCharsets.UTF_8);
                             byte[] sent =
@@ -172,7 +164,7 @@ class PoisonRecordsITCase {
         Configuration unreachable = registryAt("http://127.0.0.1:" + Ports.unused());
         unreachable.set(SchemaRegistryOptions.MAX_ATTEMPTS, 2);
 
-        Result result = run(topic, unreachable, null);
+        DecodingTestJob<PaymentTransaction> result = run(topic, unreachable, null);
 
         assertThat(result.processed.values()).isEmpty();
         assertThat(result.deadLetters.values())
@@ -181,61 +173,17 @@ class PoisonRecordsITCase {
                 .allSatisfy(l -> assertThat(l.getErrorMessage()).contains("failed 2 times"));
     }
 
-    private static Result run(String topic, Configuration registry, String dlqTopic)
-            throws Exception {
-        DeadLetterPolicy policy =
-                DeadLetterPolicy.builder("poison-test").maxRecordBytes(MAX_RECORD_BYTES).build();
-        Configuration job = new Configuration();
-        job.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = FLINK.cluster().environment(2, job);
-        KafkaSource<Either<DeadLetter, PaymentTransaction>> source =
-                KafkaSource.<Either<DeadLetter, PaymentTransaction>>builder()
-                        .setBootstrapServers(KAFKA.bootstrapServers())
-                        .setTopics(topic)
-                        .setGroupId("poison-test")
-                        .setStartingOffsets(OffsetsInitializer.earliest())
-                        .setBounded(OffsetsInitializer.latest())
-                        .setDeserializer(
-                                DeadLetterKafkaDeserializer.wrap(
-                                        ConfluentAvro.deserializer(
-                                                PaymentTransaction.class, registry),
-                                        policy,
-                                        "payments-source"))
-                        .build();
-        SingleOutputStreamOperator<PaymentTransaction> payments =
-                DeadLetters.split(
-                        env.fromSource(source, WatermarkStrategy.noWatermarks(), "payments")
-                                .uid("payments-source"),
-                        "split-dead-letters");
-        Result result = new Result();
-        payments.map(t -> t.getTransactionId().toString())
-                .returns(Types.STRING)
-                .uid("ids")
-                .name("ids")
-                .sinkTo(result.processed)
-                .uid("processed")
-                .name("processed");
-        payments.getSideOutput(DeadLetters.TAG)
-                .sinkTo(result.deadLetters)
-                .uid("dead-letters")
-                .name("dead-letters");
-        if (dlqTopic != null) {
-            DeadLetters.union(payments)
-                    .sinkTo(
-                            DeadLetterSink.builder()
-                                    .bootstrapServers(KAFKA.bootstrapServers())
-                                    .topic(dlqTopic)
-                                    .build())
-                    .uid("dead-letter-queue")
-                    .name("dead-letter-queue");
-        }
-        FLINK.cluster().submit(env, "poison-records").getJobExecutionResult().get();
-        return result;
-    }
-
-    private static final class Result {
-        final CollectingSink<String> processed = CollectingSink.create();
-        final CollectingSink<DeadLetter> deadLetters = CollectingSink.create();
+    private static DecodingTestJob<PaymentTransaction> run(
+            String topic, Configuration registry, String dlqTopic) throws Exception {
+        return DecodingTestJob.run(
+                FLINK.cluster(),
+                KAFKA.bootstrapServers(),
+                topic,
+                OffsetsInitializer.earliest(),
+                ConfluentAvro.deserializer(PaymentTransaction.class, registry),
+                DeadLetterPolicy.builder("poison-test").maxRecordBytes(MAX_RECORD_BYTES).build(),
+                t -> t.getTransactionId().toString(),
+                dlqTopic);
     }
 
     private static Configuration registryAt(String url) {
