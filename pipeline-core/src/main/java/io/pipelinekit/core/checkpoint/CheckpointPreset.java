@@ -29,13 +29,14 @@ public enum CheckpointPreset {
             Duration.ofSeconds(30)),
 
     /**
-     * The default for most jobs: state that fits in memory, checkpoints every 30 s (5 min timeout),
-     * unaligned after 30 s of alignment (checkpoints still complete under backpressure).
+     * The default for most jobs: state that fits in memory, checkpoints every 30 s (2 min timeout,
+     * 3 tolerated failures), unaligned after 30 s of alignment (checkpoints still complete under
+     * backpressure). Fits exactly-once Kafka sinks on brokers with default limits.
      */
     BALANCED(
             Duration.ofSeconds(30),
             Duration.ofSeconds(10),
-            Duration.ofMinutes(5),
+            Duration.ofMinutes(2),
             3,
             Duration.ofSeconds(30),
             false,
@@ -46,15 +47,15 @@ public enum CheckpointPreset {
      * State larger than memory (gigabytes per task, e.g. long windows, large keyed state, CDC
      * reconciliation): RocksDB with incremental checkpoints (only new SST files are uploaded) and
      * local recovery, checkpoints every 2 min with at least 1 min of processing between them, 10
-     * min timeout (interval + timeout + restart backoff stays below the brokers' default 15 min
-     * transaction limit, so exactly-once Kafka sinks remain possible), 5 tolerated consecutive
-     * checkpoint failures.
+     * min timeout, 3 tolerated consecutive checkpoint failures. With an exactly-once Kafka sink, a
+     * transaction may stay open for up to 48 min: raise the brokers' transaction.max.timeout.ms
+     * (e.g. to 1 h) and kafka.sink.transaction-timeout above 48 min; PipelineValidator checks it.
      */
     LARGE_STATE(
             Duration.ofMinutes(2),
             Duration.ofMinutes(1),
             Duration.ofMinutes(10),
-            5,
+            3,
             Duration.ofMinutes(1),
             true,
             10,

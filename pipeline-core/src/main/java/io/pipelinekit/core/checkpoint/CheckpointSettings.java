@@ -73,6 +73,17 @@ public final class CheckpointSettings {
         return maxParallelism;
     }
 
+    /**
+     * How long an exactly-once sink's transaction may stay open: it opens at one checkpoint and
+     * commits when the next one completes, after up to the tolerated number of failed checkpoints,
+     * and a restart in between.
+     */
+    public Duration longestOpenTransaction() {
+        Duration attempt = preset.timeout().plus(preset.minPause());
+        return interval.plus(attempt.multipliedBy(preset.tolerableFailures() + 1L))
+                .plus(preset.maxRestartBackoff());
+    }
+
     /** The longest a failed job waits before its next restart. */
     public Duration maxRestartBackoff() {
         return preset.maxRestartBackoff();

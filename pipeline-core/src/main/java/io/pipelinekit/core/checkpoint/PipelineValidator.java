@@ -68,7 +68,10 @@ public final class PipelineValidator {
         for (Transformation<?> t : all) {
             boolean operator =
                     t instanceof PhysicalTransformation || t instanceof SinkTransformation;
-            if (operator && (t.getUid() == null || t.getUid().isBlank())) {
+            boolean hasUid =
+                    (t.getUid() != null && !t.getUid().isBlank())
+                            || t.getUserProvidedNodeHash() != null;
+            if (operator && !hasUid) {
                 problems.add(
                         "Operator '"
                                 + t.getName()
@@ -123,8 +126,7 @@ public final class PipelineValidator {
                 configured == null
                         ? PRODUCER_DEFAULT_TRANSACTION_TIMEOUT
                         : Duration.ofMillis(Long.parseLong(configured.toString()));
-        Duration needed =
-                settings.timeout().plus(settings.maxRestartBackoff()).plus(settings.interval());
+        Duration needed = settings.longestOpenTransaction();
         if (timeout.compareTo(needed) <= 0) {
             problems.add(
                     "Exactly-once Kafka sink '"
@@ -132,7 +134,8 @@ public final class PipelineValidator {
                             + "' has transaction.timeout.ms="
                             + timeout.toMillis()
                             + ", but a transaction may stay open for a checkpoint interval +"
-                            + " timeout + the longest restart backoff = "
+                            + " (tolerated failed checkpoints + 1) x (timeout + minimum pause) +"
+                            + " the longest restart backoff = "
                             + needed.toMillis()
                             + " ms: the broker would abort it and its records would be lost. Set"
                             + " transaction.timeout.ms above "

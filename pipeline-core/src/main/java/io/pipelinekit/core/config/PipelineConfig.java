@@ -97,6 +97,20 @@ public final class PipelineConfig {
         return sources.getOrDefault(key, Source.DEFAULT);
     }
 
+    /**
+     * The values of every secret option set in {@code config}, e.g. to mask them in dead letters.
+     */
+    public static String[] secretValues(org.apache.flink.configuration.ReadableConfig config) {
+        return config.toMap().entrySet().stream()
+                .filter(
+                        e ->
+                                isSecret(e.getKey())
+                                        && e.getValue() != null
+                                        && !e.getValue().isBlank())
+                .map(Map.Entry::getValue)
+                .toArray(String[]::new);
+    }
+
     /** Whether a key holds a secret (masked when printed). */
     public static boolean isSecret(String key) {
         return GlobalConfiguration.isSensitive(key);
@@ -226,7 +240,8 @@ public final class PipelineConfig {
             }
             catalog.validateTypes(configuration, values.keySet());
             for (ConfigOption<?> option : required) {
-                if (!configuration.contains(option)) {
+                String value = configuration.toMap().get(option.key());
+                if (value == null || value.isBlank()) {
                     throw new IllegalArgumentException(
                             "Missing required option "
                                     + option.key()

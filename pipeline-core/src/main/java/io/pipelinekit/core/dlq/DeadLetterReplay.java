@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -84,13 +83,16 @@ public final class DeadLetterReplay {
         ReplayReport report = new ReplayReport(dryRun);
 
         Properties consumerProperties = KafkaFactories.clientProperties(config);
-        consumerProperties.put("group.id", config.get(ReplayOptions.GROUP_ID));
+        String group =
+                config.getOptional(ReplayOptions.GROUP_ID).orElse(defaultGroup(dlqTopic, config));
+        consumerProperties.put("group.id", group);
         consumerProperties.put("enable.auto.commit", "false");
         consumerProperties.put("auto.offset.reset", "earliest");
         consumerProperties.put("isolation.level", "read_committed");
         Properties producerProperties = KafkaFactories.clientProperties(config);
-        producerProperties.put(
-                "transactional.id", "pipelinekit-dlq-replay-" + dlqTopic + "-" + UUID.randomUUID());
+        // A fixed id per group: a second run of the same replay fences the first, and a crashed
+        // run's open transaction is aborted instead of blocking the group's offsets.
+        producerProperties.put("transactional.id", "pipelinekit-dlq-replay." + group);
         producerProperties.put("enable.idempotence", "true");
 
         try (KafkaConsumer<byte[], byte[]> consumer =
@@ -139,6 +141,14 @@ public final class DeadLetterReplay {
                     }
                     if (!filter.matches(letter)) {
                         report.count("filtered out", letter.getStage() + "/" + letter.getReason());
+                    } else if (!io.pipelinekit.core.dlq.internal.DeadLetterFactory.SOURCE_BYTES
+                                    .equals(letter.getPayloadEncoding())
+                            || letter.getValue() == null && letter.getKey() == null) {
+                        // An operator's input (Avro without its header, or JSON with masked
+                        // fields), not the bytes a source would deliver.
+                        report.count(
+                                "left alone: not source bytes",
+                                letter.getStage() + "/" + letter.getReason());
                     } else if (letter.getAttempt() >= maxAttempts) {
                         report.count("left alone: max attempts", DeadLetterSink.keyOf(letter));
                     } else {
@@ -164,6 +174,23 @@ public final class DeadLetterReplay {
             }
         }
         return report;
+    }
+
+    /**
+     * Progress is kept per DLQ topic and filter: a replay with another filter, or a higher maximum
+     * of attempts, starts from the beginning of the DLQ instead of skipping what an earlier filter
+     * passed over.
+     */
+    static String defaultGroup(String dlqTopic, ReadableConfig config) {
+        return String.join(
+                ".",
+                ReplayOptions.GROUP_ID.defaultValue(),
+                dlqTopic,
+                String.valueOf(config.get(ReplayOptions.STAGE)),
+                String.valueOf(config.get(ReplayOptions.REASON)),
+                String.valueOf(config.get(ReplayOptions.FROM)),
+                String.valueOf(config.get(ReplayOptions.TO)),
+                "max" + config.get(ReplayOptions.MAX_ATTEMPTS));
     }
 
     private static boolean reachedEnd(

@@ -21,8 +21,11 @@ public final class ReplayOptions {
                     .stringType()
                     .defaultValue("pipelinekit-dlq-replay")
                     .withDescription(
-                            "Consumer group that records how far the DLQ was replayed; a new group"
-                                    + " starts from the beginning of the DLQ.");
+                            "Consumer group that records how far the DLQ was replayed. By default"
+                                + " one per DLQ topic and filter (stage, reason, time range, max"
+                                + " attempts), so a new filter starts from the beginning of the"
+                                + " DLQ; letters matching several filters are then replayed"
+                                + " again.");
 
     public static final ConfigOption<FailureStage> STAGE =
             ConfigOptions.key("replay.stage")

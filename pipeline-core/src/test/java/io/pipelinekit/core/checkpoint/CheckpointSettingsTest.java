@@ -39,9 +39,22 @@ class CheckpointSettingsTest {
                 .isEqualTo("exponential-delay");
         assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS))
                 .isEqualTo(preset.restartAttempts());
-        // Every preset leaves room for an exactly-once Kafka sink on default brokers.
-        assertThat(preset.interval().plus(preset.timeout()).plus(preset.maxRestartBackoff()))
-                .isLessThan(PipelineValidator.DEFAULT_BROKER_MAX_TRANSACTION_TIMEOUT);
+    }
+
+    @Test
+    void lowLatencyAndBalancedFitExactlyOnceSinksOnDefaultBrokersLargeStateDoesNot() {
+        for (CheckpointPreset preset : CheckpointPreset.values()) {
+            Duration open =
+                    CheckpointSettings.builder(preset)
+                            .storage("s3://b/cp")
+                            .build()
+                            .longestOpenTransaction();
+            if (preset == CheckpointPreset.LARGE_STATE) {
+                assertThat(open).isEqualTo(Duration.ofMinutes(48));
+            } else {
+                assertThat(open).as("%s", preset).isLessThan(Duration.ofMinutes(14));
+            }
+        }
     }
 
     @Test

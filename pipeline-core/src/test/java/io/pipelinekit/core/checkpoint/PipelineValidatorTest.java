@@ -28,7 +28,7 @@ class PipelineValidatorTest {
     @Test
     void aWellFormedJobPasses() {
         StreamExecutionEnvironment env = env();
-        strings(env).sinkTo(kafkaSink("job-a", Duration.ofMinutes(10))).uid("out").name("out");
+        strings(env).sinkTo(kafkaSink("job-a", Duration.ofMinutes(12))).uid("out").name("out");
 
         assertThatCode(() -> PipelineValidator.validate(env, SETTINGS)).doesNotThrowAnyException();
     }
@@ -40,7 +40,7 @@ class PipelineValidatorTest {
                 .map(String::trim)
                 .returns(Types.STRING)
                 .name("trim")
-                .sinkTo(kafkaSink("job-a", Duration.ofMinutes(10)))
+                .sinkTo(kafkaSink("job-a", Duration.ofMinutes(12)))
                 .uid("out");
 
         assertThatThrownBy(() -> PipelineValidator.validate(env, SETTINGS))
@@ -56,7 +56,7 @@ class PipelineValidatorTest {
         assertThatThrownBy(() -> PipelineValidator.validate(env, SETTINGS))
                 .hasMessageContaining("transaction.timeout.ms=120000")
                 .hasMessageContaining("its records would be lost")
-                .hasMessageContaining("above 390000");
+                .hasMessageContaining("above 610000");
     }
 
     @Test
@@ -72,11 +72,58 @@ class PipelineValidatorTest {
     }
 
     @Test
+    void factorySinksWithDefaultOptionsFitLowLatencyAndBalancedButNotLargeState() {
+        org.apache.flink.configuration.Configuration kafka =
+                new org.apache.flink.configuration.Configuration();
+        kafka.set(io.pipelinekit.core.kafka.KafkaOptions.BOOTSTRAP_SERVERS, "localhost:9092");
+        kafka.set(io.pipelinekit.core.kafka.KafkaOptions.TRANSACTIONAL_ID_PREFIX, "job-a");
+        for (CheckpointPreset preset : CheckpointPreset.values()) {
+            CheckpointSettings settings =
+                    CheckpointSettings.builder(preset).storage("s3://b/cp").build();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            settings.applyTo(env);
+            strings(env)
+                    .sinkTo(
+                            io.pipelinekit.core.kafka.KafkaFactories.sink(
+                                    kafka,
+                                    KafkaRecordSerializationSchema.builder()
+                                            .setTopic("out")
+                                            .setValueSerializationSchema(new SimpleStringSchema())
+                                            .build()))
+                    .uid("out")
+                    .name("out");
+            if (preset == CheckpointPreset.LARGE_STATE) {
+                assertThatThrownBy(() -> PipelineValidator.validate(env, settings))
+                        .hasMessageContaining("above 2880000");
+            } else {
+                assertThatCode(() -> PipelineValidator.validate(env, settings))
+                        .as("%s", preset)
+                        .doesNotThrowAnyException();
+            }
+        }
+    }
+
+    @Test
+    void operatorsPinnedWithAUidHashPass() {
+        StreamExecutionEnvironment env = env();
+        strings(env)
+                .map(String::trim)
+                .returns(Types.STRING)
+                .setUidHash("0123456789abcdef0123456789abcdef")
+                .name("trim")
+                .sinkTo(kafkaSink("job-a", Duration.ofMinutes(12)))
+                .uid("out")
+                .name("out");
+
+        assertThatCode(() -> PipelineValidator.validate(env, SETTINGS)).doesNotThrowAnyException();
+    }
+
+    @Test
     void transactionalIdPrefixesMustBeUnique() {
         StreamExecutionEnvironment env = env();
         DataStream<String> strings = strings(env);
-        strings.sinkTo(kafkaSink("shared", Duration.ofMinutes(10))).uid("out-1").name("out-1");
-        strings.sinkTo(kafkaSink("shared", Duration.ofMinutes(10))).uid("out-2").name("out-2");
+        strings.sinkTo(kafkaSink("shared", Duration.ofMinutes(12))).uid("out-1").name("out-1");
+        strings.sinkTo(kafkaSink("shared", Duration.ofMinutes(12))).uid("out-2").name("out-2");
 
         assertThatThrownBy(() -> PipelineValidator.validate(env, SETTINGS))
                 .isInstanceOfSatisfying(

@@ -84,6 +84,46 @@ class PipelineConfigTest {
     }
 
     @Test
+    void emptyYamlValuesLeaveOptionsUnset() throws IOException {
+        Path file = dir.resolve("empty.yaml");
+        Files.writeString(file, "dlq:\n  topic:\n");
+
+        assertThatThrownBy(
+                        () ->
+                                loader().require(DeadLetterOptions.TOPIC)
+                                        .args("--config", file.toString())
+                                        .load())
+                .hasMessageContaining("Missing required option dlq.topic");
+    }
+
+    @Test
+    void deliveryGuaranteesParseInFlinksSpelling() {
+        PipelineConfig config =
+                PipelineConfig.loader()
+                        .options(io.pipelinekit.core.kafka.KafkaOptions.class)
+                        .environment(Map.of())
+                        .args("--kafka.sink.delivery-guarantee", "at-least-once")
+                        .load();
+
+        assertThat(config.get(io.pipelinekit.core.kafka.KafkaOptions.DELIVERY_GUARANTEE))
+                .isEqualTo(org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE);
+    }
+
+    @Test
+    void secretValuesAreCollectedForMasking() {
+        PipelineConfig config =
+                loader().environment(
+                                Map.of(
+                                        "PIPELINEKIT_SCHEMA_REGISTRY_BASIC_AUTH_PASSWORD",
+                                        SECRET,
+                                        "PIPELINEKIT_SCHEMA_REGISTRY_BASIC_AUTH_USERNAME",
+                                        "svc"))
+                        .load();
+
+        assertThat(PipelineConfig.secretValues(config.configuration())).contains(SECRET);
+    }
+
+    @Test
     void unknownKeysNameTheNearestValidKey() {
         assertThatThrownBy(() -> loader().args("--dlq.topik", "x").load())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -103,6 +103,15 @@ class DeadLetterKafkaDeserializerTest {
     }
 
     @Test
+    void overlappingSecretsAreMaskedWithoutRemainder() throws Exception {
+        DeadLetterPolicy policy = policy().maskSecrets("hunter", SECRET).build();
+
+        DeadLetter letter = single(run(policy, record("garbage")));
+
+        assertThat(letter.getErrorMessage()).contains("with key ******").doesNotContain("2");
+    }
+
+    @Test
     void nullOversizedAndNullResultsHaveTheirReasons() throws Exception {
         DeserializationSchema<String> nullForEmpty = new NullForEmptySchema();
         DeadLetterKafkaDeserializer<String> deserializer =

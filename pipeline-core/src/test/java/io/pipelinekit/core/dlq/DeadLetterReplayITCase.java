@@ -120,18 +120,30 @@ class DeadLetterReplayITCase {
                                     dlq,
                                     DeadLetterCodec.encode(letter(source, "UNKNOWN_SCHEMA_ID", 1))))
                     .get();
+            // An operator's input, not source bytes: never written back to a source topic.
+            DeadLetter input = letter(source, "NEGATIVE_STOCK", 1);
+            input.setPayloadEncoding("avro:io.pipelinekit.schemas.inventory.StockLevel");
+            input.setSource(null);
+            producer.send(new ProducerRecord<>(dlq, DeadLetterCodec.encode(input))).get();
         }
         Configuration config = replayConfig(dlq);
+        config.removeConfig(ReplayOptions.GROUP_ID);
         config.set(ReplayOptions.REASON, "NEGATIVE_STOCK");
 
         ReplayReport report = DeadLetterReplay.run(config);
 
         assertThat(report.count("replayed")).isEqualTo(1);
         assertThat(report.count("left alone: max attempts")).isEqualTo(1);
+        assertThat(report.count("left alone: not source bytes")).as(report.format()).isEqualTo(1);
         assertThat(report.count("filtered out")).isEqualTo(1);
+
+        // Another filter keeps its own progress: it still sees the letter the first one skipped.
+        config.set(ReplayOptions.REASON, "UNKNOWN_SCHEMA_ID");
+        assertThat(DeadLetterReplay.run(config).count("replayed")).isEqualTo(1);
         assertThat(report.format()).contains("left alone: max attempts").contains("total");
         assertThat(KAFKA.service().readCommitted(source))
-                .singleElement()
+                .hasSize(2)
+                .first()
                 .satisfies(
                         r ->
                                 assertThat(

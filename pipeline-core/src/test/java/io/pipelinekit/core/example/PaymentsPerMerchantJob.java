@@ -87,7 +87,7 @@ public final class PaymentsPerMerchantJob {
         checkpoints.applyTo(env);
         DeadLetterPolicy policy =
                 DeadLetterPolicy.fromConfig(
-                        "payments-per-merchant", config, config.get(KafkaOptions.SASL_PASSWORD));
+                        "payments-per-merchant", config, PipelineConfig.secretValues(config));
 
         KafkaSource<Either<DeadLetter, PaymentTransaction>> source =
                 KafkaFactories.<Either<DeadLetter, PaymentTransaction>>source(

@@ -75,8 +75,9 @@ public final class ConfigFiles {
                         key,
                         ((List<?>) value)
                                 .stream().map(String::valueOf).collect(Collectors.joining(";")));
-            } else {
-                out.put(key, value == null ? "" : String.valueOf(value));
+            } else if (value != null) {
+                // "key:" without a value leaves the option unset (its default applies).
+                out.put(key, String.valueOf(value));
             }
         }
     }

@@ -128,7 +128,10 @@ public final class DeadLetterFactory {
             return null;
         }
         String masked = text;
-        for (String secret : policy.maskedSecrets()) {
+        // Longest first: a secret that contains another must not leave a remainder behind.
+        java.util.List<String> secrets = new java.util.ArrayList<>(policy.maskedSecrets());
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        for (String secret : secrets) {
             masked = masked.replace(secret, MASK);
         }
         return masked;
