@@ -136,10 +136,22 @@ class PaymentsPerMerchantJobITCase {
         PaymentsPerMerchantJob.build(env, conf);
         FLINK.cluster().submit(env, "payments-per-merchant");
 
-        List<String> counts =
-                KAFKA.service().readCommitted(output, 2, Duration.ofMinutes(2)).stream()
-                        .map(r -> new String(r.value(), StandardCharsets.UTF_8))
-                        .collect(Collectors.toList());
+        List<String> counts;
+        try {
+            counts =
+                    KAFKA.service().readCommitted(output, 2, Duration.ofMinutes(2)).stream()
+                            .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                            .collect(Collectors.toList());
+        } catch (AssertionError e) {
+            // Tell a window that never fired from a transaction that never committed.
+            throw new AssertionError(
+                    e.getMessage()
+                            + "; uncommitted records on the output: "
+                            + KAFKA.service().readUncommitted(output).size()
+                            + ", dead letters: "
+                            + KAFKA.service().readCommitted(dlq).size(),
+                    e);
+        }
         assertThat(counts)
                 .containsExactlyInAnyOrder(
                         "m-a," + Instant.EPOCH + ",10", "m-b," + Instant.EPOCH + ",20");
