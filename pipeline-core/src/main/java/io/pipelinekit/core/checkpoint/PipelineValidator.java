@@ -1,5 +1,7 @@
 package io.pipelinekit.core.checkpoint;
 
+import io.pipelinekit.core.kafka.internal.TransactionTimeouts;
+
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.dag.Transformation;
@@ -37,7 +39,8 @@ import java.util.Set;
 public final class PipelineValidator {
 
     /** The broker's default {@code transaction.max.timeout.ms}. */
-    public static final Duration DEFAULT_BROKER_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+    public static final Duration DEFAULT_BROKER_MAX_TRANSACTION_TIMEOUT =
+            TransactionTimeouts.DEFAULT_BROKER_MAX;
 
     /** Kafka's producer default {@code transaction.timeout.ms} when a sink does not set one. */
     private static final Duration PRODUCER_DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(1);
@@ -126,33 +129,7 @@ public final class PipelineValidator {
                 configured == null
                         ? PRODUCER_DEFAULT_TRANSACTION_TIMEOUT
                         : Duration.ofMillis(Long.parseLong(configured.toString()));
-        Duration needed = settings.longestOpenTransaction();
-        if (timeout.compareTo(needed) <= 0) {
-            problems.add(
-                    "Exactly-once Kafka sink '"
-                            + name
-                            + "' has transaction.timeout.ms="
-                            + timeout.toMillis()
-                            + ", but a transaction may stay open for a checkpoint interval +"
-                            + " (tolerated failed checkpoints + 1) x (timeout + minimum pause) +"
-                            + " the longest restart backoff = "
-                            + needed.toMillis()
-                            + " ms: the broker would abort it and its records would be lost. Set"
-                            + " transaction.timeout.ms above "
-                            + needed.toMillis()
-                            + ".");
-        }
-        if (timeout.compareTo(brokerMax) > 0) {
-            problems.add(
-                    "Exactly-once Kafka sink '"
-                            + name
-                            + "' has transaction.timeout.ms="
-                            + timeout.toMillis()
-                            + ", above the brokers' transaction.max.timeout.ms="
-                            + brokerMax.toMillis()
-                            + ": producers fail to start. Lower it (KafkaSink's default is 1 h), or"
-                            + " raise the brokers' limit.");
-        }
+        TransactionTimeouts.check(name, timeout, settings, brokerMax, problems);
     }
 
     /** KafkaSink exposes no getters; its fields are stable across connector 3.x releases. */

@@ -57,6 +57,23 @@ public final class DeadLetterSink {
         return letter.getId().toString();
     }
 
+    /** The Kafka record of a dead letter: key, encoded envelope and filter headers. */
+    static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, DeadLetter letter) {
+        return new ProducerRecord<>(
+                topic,
+                null,
+                letter.getFailedAt().toEpochMilli(),
+                keyOf(letter).getBytes(StandardCharsets.UTF_8),
+                DeadLetterCodec.encode(letter),
+                List.of(
+                        new RecordHeader(
+                                STAGE_HEADER,
+                                letter.getStage().name().getBytes(StandardCharsets.UTF_8)),
+                        new RecordHeader(
+                                REASON_HEADER,
+                                letter.getReason().getBytes(StandardCharsets.UTF_8))));
+    }
+
     /** Builder of the dead-letter {@link KafkaSink}. */
     @PublicEvolving
     public static final class Builder {
@@ -108,19 +125,7 @@ public final class DeadLetterSink {
         @Override
         public ProducerRecord<byte[], byte[]> serialize(
                 DeadLetter letter, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(
-                    topic,
-                    null,
-                    letter.getFailedAt().toEpochMilli(),
-                    keyOf(letter).getBytes(StandardCharsets.UTF_8),
-                    DeadLetterCodec.encode(letter),
-                    List.of(
-                            new RecordHeader(
-                                    STAGE_HEADER,
-                                    letter.getStage().name().getBytes(StandardCharsets.UTF_8)),
-                            new RecordHeader(
-                                    REASON_HEADER,
-                                    letter.getReason().getBytes(StandardCharsets.UTF_8))));
+            return toProducerRecord(topic, letter);
         }
     }
 }

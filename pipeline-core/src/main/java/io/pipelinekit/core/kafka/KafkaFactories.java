@@ -149,9 +149,12 @@ public final class KafkaFactories {
         DeliveryGuarantee guarantee = config.get(KafkaOptions.DELIVERY_GUARANTEE);
         String prefix = config.get(KafkaOptions.TRANSACTIONAL_ID_PREFIX);
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-            if (prefix == null || prefix.isBlank()) {
+            if (prefix == null
+                    || prefix.isBlank()
+                    || prefix.trim().equals(ExactlyOnceKafkaSink.CONNECTOR_DEFAULT_PREFIX)) {
                 throw new IllegalArgumentException(
-                        "EXACTLY_ONCE requires a transactionalIdPrefix: set "
+                        "EXACTLY_ONCE requires a transactionalIdPrefix of its own (not KafkaSink's"
+                                + " shared default 'kafka-sink'): set "
                                 + KafkaOptions.TRANSACTIONAL_ID_PREFIX.key()
                                 + " to a value unique per job and sink (e.g."
                                 + " 'fraud-detection.alerts'), or choose AT_LEAST_ONCE.");
