@@ -12,8 +12,8 @@ public enum DeleteMode {
      */
     HARD_DELETE,
     /**
-     * The row stays with a boolean deleted column set and the delete's version; readers filter on
-     * it. Columns not written by a delete keep their last values.
+     * The row stays, with the boolean deleted column set, the delete's version and the values the
+     * delete record carries (e.g. the before-image of a CDC delete); readers filter on the column.
      */
     SOFT_DELETE
 }

@@ -75,8 +75,14 @@ public final class PostgresBatchWriter<T> implements BatchWriter<T> {
     public int write(List<T> batch) throws Exception {
         List<List<String>> upserts = new ArrayList<>();
         List<List<String>> deletes = new ArrayList<>();
+        boolean soft = sink.deleteMode() == DeleteMode.SOFT_DELETE;
         for (T record : batch) {
-            if (sink.isDelete(record)) {
+            boolean delete = sink.isDelete(record);
+            if (soft) {
+                List<String> row = sink.rowText(record);
+                row.add(Boolean.toString(delete));
+                upserts.add(row);
+            } else if (delete) {
                 deletes.add(sink.keyAndVersionText(record));
             } else {
                 upserts.add(sink.rowText(record));
@@ -94,12 +100,8 @@ public final class PostgresBatchWriter<T> implements BatchWriter<T> {
                 applied += execute(db, table.upsertSql(), upserts);
             }
             if (!deletes.isEmpty()) {
-                if (sink.deleteMode() == DeleteMode.SOFT_DELETE) {
-                    applied += execute(db, table.softDeleteSql(), deletes);
-                } else {
-                    execute(db, table.hardDeleteSql(), deletes);
-                    applied += execute(db, table.tombstoneSql(), deletes);
-                }
+                execute(db, table.hardDeleteSql(), deletes);
+                applied += execute(db, table.tombstoneSql(), deletes);
             }
             db.commit();
             return batch.size() - applied;

@@ -67,20 +67,16 @@ public final class TargetTable {
      */
     public static TargetTable inspect(Connection connection, Mapping mapping) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
-        Set<String> requiredWithoutDefault = new HashSet<>();
         try (PreparedStatement query =
                 connection.prepareStatement(
-                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                                + " a.atthasdef FROM pg_attribute a WHERE a.attrelid ="
+                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM"
+                                + " pg_attribute a WHERE a.attrelid ="
                                 + " to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER"
                                 + " BY a.attnum")) {
             query.setString(1, quoted(mapping.table));
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
-                    if (rs.getBoolean(3) && !rs.getBoolean(4)) {
-                        requiredWithoutDefault.add(rs.getString(1));
-                    }
                 }
             }
         }
@@ -126,26 +122,6 @@ public final class TargetTable {
                             + " ADD PRIMARY KEY ("
                             + String.join(", ", mapping.keyColumns)
                             + ");");
-        }
-        if (mapping.deleteMode == DeleteMode.SOFT_DELETE) {
-            Set<String> writtenByDelete = new HashSet<>(mapping.keyColumns);
-            writtenByDelete.add(mapping.versionColumn);
-            writtenByDelete.add(mapping.softDeleteColumn);
-            List<String> blocking =
-                    requiredWithoutDefault.stream()
-                            .filter(c -> !writtenByDelete.contains(c))
-                            .sorted()
-                            .collect(Collectors.toList());
-            if (!blocking.isEmpty()) {
-                throw new IllegalStateException(
-                        "SOFT_DELETE inserts a deleted row for keys never seen before, so the"
-                                + " other columns of "
-                                + mapping.table
-                                + " must be nullable or have a default; "
-                                + blocking
-                                + " are NOT NULL without default. Drop NOT NULL or add defaults,"
-                                + " or use HARD_DELETE.");
-            }
         }
         TargetTable table = new TargetTable(mapping, types);
         if (mapping.deleteMode == DeleteMode.HARD_DELETE) {
@@ -229,19 +205,19 @@ public final class TargetTable {
         }
     }
 
-    /** Upserts of the value columns, fenced by version (and by tombstones under HARD_DELETE). */
+    /**
+     * Upserts of the value columns, fenced by version (and by tombstones under HARD_DELETE). Under
+     * SOFT_DELETE the deleted flag is the last parameter, so upserts and deletes share it.
+     */
     public String upsertSql() {
         List<String> columns = new ArrayList<>(mapping.valueColumns);
         columns.add(mapping.versionColumn);
+        if (mapping.deleteMode == DeleteMode.SOFT_DELETE) {
+            columns.add(mapping.softDeleteColumn);
+        }
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(quoted(mapping.table));
         sql.append(" AS t (").append(ids(columns));
-        if (mapping.deleteMode == DeleteMode.SOFT_DELETE) {
-            sql.append(", ").append(id(mapping.softDeleteColumn));
-        }
         sql.append(") SELECT ").append(casts(columns));
-        if (mapping.deleteMode == DeleteMode.SOFT_DELETE) {
-            sql.append(", false");
-        }
         sql.append(" FROM ").append(unnest(columns));
         if (mapping.deleteMode == DeleteMode.HARD_DELETE) {
             sql.append(" WHERE NOT EXISTS (SELECT 1 FROM ")
@@ -261,36 +237,8 @@ public final class TargetTable {
                 updated.add(id(column) + " = EXCLUDED." + id(column));
             }
         }
-        if (mapping.deleteMode == DeleteMode.SOFT_DELETE) {
-            updated.add(id(mapping.softDeleteColumn) + " = false");
-        }
         sql.append(String.join(", ", updated)).append(versionFence());
         return sql.toString();
-    }
-
-    /** Under SOFT_DELETE: marks rows deleted (inserting fences for unseen keys). */
-    public String softDeleteSql() {
-        List<String> columns = keyAndVersion();
-        return "INSERT INTO "
-                + quoted(mapping.table)
-                + " AS t ("
-                + ids(columns)
-                + ", "
-                + id(mapping.softDeleteColumn)
-                + ") SELECT "
-                + casts(columns)
-                + ", true FROM "
-                + unnest(columns)
-                + " ON CONFLICT ("
-                + ids(mapping.keyColumns)
-                + ") DO UPDATE SET "
-                + id(mapping.versionColumn)
-                + " = EXCLUDED."
-                + id(mapping.versionColumn)
-                + ", "
-                + id(mapping.softDeleteColumn)
-                + " = true"
-                + versionFence();
     }
 
     /** Under HARD_DELETE: removes rows older than the delete. */
