@@ -5,6 +5,7 @@ import io.pipelinekit.core.dlq.DeadLetterOptions;
 import io.pipelinekit.core.dlq.ReplayOptions;
 import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
+import io.pipelinekit.core.sink.IdempotentSinkOptions;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,8 @@ class OptionsReferenceTest {
         SchemaRegistryOptions.class,
         CheckpointOptions.class,
         DeadLetterOptions.class,
-        ReplayOptions.class
+        ReplayOptions.class,
+        IdempotentSinkOptions.class
     };
 
     private static final Path DOC = Paths.get("..", "docs", "options.md");
