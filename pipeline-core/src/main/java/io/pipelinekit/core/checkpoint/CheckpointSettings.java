@@ -79,9 +79,18 @@ public final class CheckpointSettings {
      * and a restart in between.
      */
     public Duration longestOpenTransaction() {
-        Duration attempt = preset.timeout().plus(preset.minPause());
+        Duration attempt = preset.timeout().plus(minPause());
         return interval.plus(attempt.multipliedBy(preset.tolerableFailures() + 1L))
                 .plus(preset.maxRestartBackoff());
+    }
+
+    /**
+     * The preset's minimum pause between checkpoints, but at most half the interval: a job that
+     * asks for checkpoints every 5 s gets them, even on a preset made for minutes.
+     */
+    public Duration minPause() {
+        Duration half = interval.dividedBy(2);
+        return preset.minPause().compareTo(half) < 0 ? preset.minPause() : half;
     }
 
     /** The longest a failed job waits before its next restart. */
@@ -96,7 +105,7 @@ public final class CheckpointSettings {
         conf.set(
                 CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
                 CheckpointingMode.EXACTLY_ONCE);
-        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, preset.minPause());
+        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, minPause());
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, preset.timeout());
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, preset.tolerableFailures());
         conf.set(CheckpointingOptions.MAX_CONCURRENT_CHECKPOINTS, 1);

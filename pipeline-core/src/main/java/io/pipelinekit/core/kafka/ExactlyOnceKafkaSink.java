@@ -8,6 +8,8 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
+import javax.annotation.Nullable;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,14 @@ public final class ExactlyOnceKafkaSink {
 
     public static <T> Builder<T> builder() {
         return new Builder<>();
+    }
+
+    /**
+     * Asks the brokers for their {@code transaction.max.timeout.ms}, e.g. for {@link
+     * io.pipelinekit.core.checkpoint.PipelineValidator}.
+     */
+    public static Duration brokerMaxTransactionTimeout(Properties kafkaProperties) {
+        return TransactionTimeouts.brokerMax(kafkaProperties);
     }
 
     /** Builder of an exactly-once {@link KafkaSink}. */
@@ -88,9 +98,9 @@ public final class ExactlyOnceKafkaSink {
             return this;
         }
 
-        /** {@code transaction.timeout.ms} (default: the brokers' maximum). */
-        public Builder<T> transactionTimeout(Duration timeout) {
-            this.transactionTimeout = Objects.requireNonNull(timeout, "transactionTimeout");
+        /** {@code transaction.timeout.ms}; null or unset: the brokers' maximum. */
+        public Builder<T> transactionTimeout(@Nullable Duration timeout) {
+            this.transactionTimeout = timeout;
             return this;
         }
 

@@ -177,12 +177,12 @@ class KafkaSinksITCase {
                                                                 CheckpointPreset.LOW_LATENCY)
                                                         .storage(checkpointStorage())
                                                         .build())
-                                        .transactionTimeout(Duration.ofMinutes(20))
+                                        .transactionTimeout(Duration.ofHours(2))
                                         .fetchBrokerMaxTransactionTimeout()
                                         .serializer(new NumberSerializer("t"))
                                         .build())
-                .hasMessageContaining("transaction.timeout.ms=1200000")
-                .hasMessageContaining("transaction.max.timeout.ms=900000");
+                .hasMessageContaining("transaction.timeout.ms=7200000")
+                .hasMessageContaining("transaction.max.timeout.ms=3600000");
     }
 
     private static List<Long> values(List<ConsumerRecord<byte[], byte[]>> records) {

@@ -293,6 +293,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // Like production brokers that run exactly-once jobs with large-state checkpointing:
+        // their transactions may stay open longer than Kafka's default limit of 15 min.
+        p.put("transaction.max.timeout.ms", "3600000");
         p.putAll(brokerProperties);
         StringBuilder text = new StringBuilder("# Written by pipeline-testkit\n");
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
