@@ -20,6 +20,7 @@ import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.core.sink.IdempotentSinkOptions;
 import io.pipelinekit.core.sink.IdempotentSinkSettings;
 import io.pipelinekit.core.sink.postgres.DeleteMode;
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.core.sink.postgres.PostgresUpsertSink;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions.Mode;
 import io.pipelinekit.jobs.inventory.internal.ChangeEventDeserializer;
@@ -53,7 +54,6 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -292,7 +292,7 @@ public final class InventorySyncJob {
         String slot = config.get(InventorySyncOptions.SLOT_NAME);
         long snapshotVersion;
         try (Connection source =
-                DriverManager.getConnection(
+                PostgresConnections.connect(
                         url.toString(),
                         config.get(InventorySyncOptions.SOURCE_USERNAME),
                         config.get(InventorySyncOptions.SOURCE_PASSWORD))) {

@@ -1,11 +1,12 @@
 package io.pipelinekit.jobs.inventory;
 
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
+
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.Configuration;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -81,7 +82,7 @@ public final class InventorySyncTool {
     }
 
     private static Connection source(Configuration config) throws java.sql.SQLException {
-        return DriverManager.getConnection(
+        return PostgresConnections.connect(
                 config.getOptional(InventorySyncOptions.SOURCE_URL)
                         .orElseThrow(
                                 () ->

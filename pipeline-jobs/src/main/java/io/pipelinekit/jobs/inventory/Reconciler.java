@@ -1,9 +1,10 @@
 package io.pipelinekit.jobs.inventory;
 
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
+
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -53,7 +54,7 @@ public final class Reconciler {
         }
 
         Connection connect() throws SQLException {
-            return DriverManager.getConnection(url, username, password);
+            return PostgresConnections.connect(url, username, password);
         }
     }
 

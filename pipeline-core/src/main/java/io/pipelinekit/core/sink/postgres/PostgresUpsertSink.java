@@ -18,7 +18,6 @@ import javax.annotation.Nullable;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -144,7 +143,7 @@ public final class PostgresUpsertSink<T> extends IdempotentSink<T> {
      * @throws IllegalStateException with what to change when it does not fit
      */
     public void checkTarget() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password)) {
+        try (Connection connection = PostgresConnections.connect(jdbcUrl, username, password)) {
             TargetTable.inspect(connection, mapping());
         }
     }

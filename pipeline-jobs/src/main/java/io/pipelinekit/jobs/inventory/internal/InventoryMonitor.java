@@ -1,5 +1,6 @@
 package io.pipelinekit.jobs.inventory.internal;
 
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions;
 import io.pipelinekit.jobs.inventory.Reconciler;
 import io.pipelinekit.jobs.inventory.ReconciliationReport;
@@ -15,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 
 /**
  * Runs on every tick inside the job: reconciles source and target and measures the replication
@@ -56,7 +56,7 @@ public final class InventoryMonitor extends RichMapFunction<Long, String> {
     public String map(Long tick) {
         StringBuilder summary = new StringBuilder();
         try (Connection source =
-                DriverManager.getConnection(
+                PostgresConnections.connect(
                         config.get(InventorySyncOptions.SOURCE_URL),
                         config.get(InventorySyncOptions.SOURCE_USERNAME),
                         config.get(InventorySyncOptions.SOURCE_PASSWORD))) {

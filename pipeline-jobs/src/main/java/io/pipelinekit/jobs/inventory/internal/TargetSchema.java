@@ -1,5 +1,6 @@
 package io.pipelinekit.jobs.inventory.internal;
 
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions;
 
 import org.apache.flink.annotation.Internal;
@@ -10,7 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -23,7 +23,7 @@ public final class TargetSchema {
     /** Creates the target tables that do not exist yet. */
     public static void create(ReadableConfig config) throws SQLException {
         try (Connection target =
-                DriverManager.getConnection(
+                PostgresConnections.connect(
                         config.getOptional(InventorySyncOptions.TARGET_URL)
                                 .orElseThrow(
                                         () ->

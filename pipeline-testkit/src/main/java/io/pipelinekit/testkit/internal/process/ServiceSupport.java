@@ -13,6 +13,7 @@ import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
@@ -21,6 +22,26 @@ import java.util.function.BooleanSupplier;
 public final class ServiceSupport {
 
     private ServiceSupport() {}
+
+    /** The JVM options Flink 1.20 needs on JDK 17 (what Flink's scripts pass). */
+    public static List<String> flinkJdk17Options() {
+        return List.of(
+                "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/java.net=ALL-UNNAMED",
+                "--add-opens=java.base/java.io=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                "--add-opens=java.base/java.text=ALL-UNNAMED",
+                "--add-opens=java.base/java.time=ALL-UNNAMED",
+                "--add-opens=java.base/java.util=ALL-UNNAMED",
+                "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+                "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+                "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+    }
 
     /** A free TCP port on the loopback interface. */
     public static int freePort() {

@@ -2,12 +2,12 @@ package io.pipelinekit.core.sink.postgres.internal;
 
 import io.pipelinekit.core.sink.BatchWriter;
 import io.pipelinekit.core.sink.postgres.DeleteMode;
+import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.core.sink.postgres.PostgresUpsertSink;
 
 import org.apache.flink.annotation.Internal;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ public final class PostgresBatchWriter<T> implements BatchWriter<T> {
             properties.setProperty("connectTimeout", "10");
             properties.setProperty("socketTimeout", "120");
             properties.setProperty("tcpKeepAlive", "true");
-            Connection opened = DriverManager.getConnection(sink.jdbcUrl(), properties);
+            Connection opened = PostgresConnections.connect(sink.jdbcUrl(), properties);
             try {
                 if (table == null) {
                     table = TargetTable.inspect(opened, sink.mapping());
