@@ -7,10 +7,13 @@ CREATE TABLE IF NOT EXISTS stock_levels (
     updated_at   timestamptz NOT NULL,
     PRIMARY KEY (product_id, warehouse_id)
 );
-CREATE TABLE IF NOT EXISTS product_totals (
-    product_id text PRIMARY KEY,
-    total      bigint NOT NULL,
-    warehouses integer NOT NULL,
-    version    bigint NOT NULL,
-    updated_at timestamptz NOT NULL
-);
+-- Totals per product, always consistent with stock_levels: a view, not a second table that a
+-- version fence would have to keep in step (and that could drift from it).
+CREATE OR REPLACE VIEW product_totals AS
+SELECT product_id,
+       sum(quantity)::bigint AS total,
+       count(*)::integer     AS warehouses,
+       max(version)          AS version,
+       max(updated_at)       AS updated_at
+FROM stock_levels
+GROUP BY product_id;

@@ -57,6 +57,7 @@ public abstract class IdempotentSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
 
     private final IdempotentSinkSettings settings;
+    private String uid;
 
     protected IdempotentSink(IdempotentSinkSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -91,8 +92,14 @@ public abstract class IdempotentSink<T> implements Sink<T> {
      */
     public final DataStreamSink<T> addTo(DataStream<T> records, String uid) {
         Objects.requireNonNull(uid, "uid");
+        this.uid = uid;
         KeySelector<T, String> byKey = new SinkKeySelector<>(this);
         return records.keyBy(byKey, Types.STRING).sinkTo(this).uid(uid).name(uid);
+    }
+
+    /** The uid given to {@link #addTo}, else the class name: names the sink in dead letters. */
+    public final String name() {
+        return uid != null ? uid : getClass().getSimpleName();
     }
 
     public final IdempotentSinkSettings settings() {
@@ -120,7 +127,17 @@ public abstract class IdempotentSink<T> implements Sink<T> {
 
     @Override
     public final SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
-        return new IdempotentSinkWriter<>(this, createBatchWriter(context), context);
+        BatchWriter<T> writer = createBatchWriter(context);
+        try {
+            return new IdempotentSinkWriter<>(this, writer, context);
+        } catch (IOException | RuntimeException e) {
+            try {
+                writer.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**

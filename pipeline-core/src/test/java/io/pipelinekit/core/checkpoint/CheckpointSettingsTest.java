@@ -86,9 +86,27 @@ class CheckpointSettingsTest {
                 .applyTo(env);
 
         assertThat(env.getCheckpointConfig().getCheckpointInterval()).isEqualTo(7_000L);
-        assertThat(env.getCheckpointConfig().getMinPauseBetweenCheckpoints()).isEqualTo(10_000L);
+        // BALANCED pauses 10 s between checkpoints, but at most half the interval asked for.
+        assertThat(env.getCheckpointConfig().getMinPauseBetweenCheckpoints()).isEqualTo(3_500L);
         assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isTrue();
         assertThat(env.getMaxParallelism()).isEqualTo(256);
+    }
+
+    @Test
+    void thePresetsPauseAppliesWhenTheIntervalLeavesRoomForIt() {
+        CheckpointSettings settings =
+                CheckpointSettings.builder(CheckpointPreset.BALANCED)
+                        .storage("file:///tmp/cp")
+                        .interval(Duration.ofMinutes(1))
+                        .build();
+        assertThat(settings.minPause()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(
+                        CheckpointSettings.builder(CheckpointPreset.LARGE_STATE)
+                                .storage("file:///tmp/cp")
+                                .interval(Duration.ofSeconds(2))
+                                .build()
+                                .minPause())
+                .isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

@@ -204,10 +204,6 @@ public final class InventorySyncJob {
                                             kafka, config.get(DeadLetterOptions.TOPIC)))
                             .build();
             stockLevelsSink(config, sinkSettings).addTo(levels, "stock-levels-postgres");
-            productTotalsSink(config, sinkSettings)
-                    .addTo(
-                            levels.getSideOutput(StockLevelFunction.TOTALS),
-                            "product-totals-postgres");
             String levelsTopic = config.get(InventorySyncOptions.STOCK_LEVELS_TOPIC);
             if (!levelsTopic.isBlank()) {
                 levels.sinkTo(
@@ -384,24 +380,6 @@ public final class InventorySyncJob {
                 .column("updated_at", StockLevel::getUpdatedAt)
                 .version("version", StockLevel::getVersion)
                 .deleteWhen(StockLevel::getDeleted, DeleteMode.HARD_DELETE)
-                .settings(settings)
-                .build();
-    }
-
-    private static PostgresUpsertSink<ProductTotal> productTotalsSink(
-            Configuration config, IdempotentSinkSettings settings) {
-        return PostgresUpsertSink.<ProductTotal>builder()
-                .jdbcUrl(config.get(InventorySyncOptions.TARGET_URL))
-                .credentials(
-                        config.get(InventorySyncOptions.TARGET_USERNAME),
-                        config.get(InventorySyncOptions.TARGET_PASSWORD))
-                .table("product_totals")
-                .keyColumns("product_id")
-                .column("product_id", t -> t.productId)
-                .column("total", t -> t.total)
-                .column("warehouses", t -> t.warehouses)
-                .column("updated_at", ProductTotal::updatedAt)
-                .version("version", t -> t.version)
                 .settings(settings)
                 .build();
     }

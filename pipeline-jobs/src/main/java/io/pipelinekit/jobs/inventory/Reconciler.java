@@ -53,8 +53,20 @@ public final class Reconciler {
             this.password = password;
         }
 
-        Connection connect() throws SQLException {
-            return PostgresConnections.connect(url, username, password);
+        /** A connection with timeouts: a check never hangs on a stuck database. */
+        public Connection connect() throws SQLException {
+            java.util.Properties properties = new java.util.Properties();
+            if (username != null) {
+                properties.setProperty("user", username);
+            }
+            if (password != null) {
+                properties.setProperty("password", password);
+            }
+            properties.setProperty("connectTimeout", "10");
+            properties.setProperty("socketTimeout", "300");
+            properties.setProperty("options", "-c statement_timeout=120000");
+            properties.setProperty("ApplicationName", "pipelinekit-reconciler");
+            return PostgresConnections.connect(url, properties);
         }
     }
 

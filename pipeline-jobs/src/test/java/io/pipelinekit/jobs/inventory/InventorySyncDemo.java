@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class InventorySyncDemo {
 
+    private static final java.nio.file.Path REPORT =
+            java.nio.file.Paths.get("target", "demo-report.txt");
+
     private final Duration duration;
     private final int products;
     private final int warehouses;
@@ -77,6 +80,7 @@ public final class InventorySyncDemo {
                                     + " --rate 200");
             }
         }
+        java.nio.file.Files.deleteIfExists(REPORT);
         int exit = new InventorySyncDemo(duration, products, warehouses, rate).run();
         TestServices.stopAll();
         System.exit(exit);
@@ -172,7 +176,7 @@ public final class InventorySyncDemo {
                                 try {
                                     workload.applyChanges(1);
                                 } catch (Exception e) {
-                                    say("workload stopped: %s", e);
+                                    System.err.println("workload stopped: " + e);
                                     return;
                                 }
                                 next += 1_000_000_000L / rate;

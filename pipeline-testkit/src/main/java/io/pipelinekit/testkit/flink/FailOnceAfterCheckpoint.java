@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * completed once at least {@code afterRecords} records went through it: the classic failure of
  * exactly-once tests (records after the checkpoint were sent but not committed, and are replayed).
  *
- * <p>State is JVM-wide under the injector's name (the function is serialized into the job), so it
- * works on a MiniCluster; {@link #failures(String)} tells a test how often it fired.
+ * <p>State is JVM-wide under the injector's name (the function is serialized into the job): it is
+ * meant for a {@link FlinkTestCluster} (MiniCluster) in the test's JVM, where {@link
+ * #failures(String)} tells the test whether it fired.
  *
  * <pre>{@code
  * stream.map(FailOnceAfterCheckpoint.after("eos-test", 5_000)).returns(Types.LONG)
@@ -62,11 +63,12 @@ public final class FailOnceAfterCheckpoint<T> extends RichMapFunction<T, T>
 
     @Override
     public T map(T value) {
-        SEEN.get(name).incrementAndGet();
+        SEEN.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
         if (failingSubtask
-                && FAILURES.get(name).get() == 0
-                && ARMED.get(name).compareAndSet(true, false)) {
-            FAILURES.get(name).incrementAndGet();
+                && FAILURES.computeIfAbsent(name, k -> new AtomicInteger()).get() == 0
+                && ARMED.computeIfAbsent(name, k -> new AtomicBoolean())
+                        .compareAndSet(true, false)) {
+            FAILURES.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
             throw new IllegalStateException(
                     "Injected failure '" + name + "' after a completed checkpoint");
         }
@@ -76,9 +78,9 @@ public final class FailOnceAfterCheckpoint<T> extends RichMapFunction<T, T>
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
         if (failingSubtask
-                && FAILURES.get(name).get() == 0
-                && SEEN.get(name).get() >= afterRecords) {
-            ARMED.get(name).set(true);
+                && FAILURES.computeIfAbsent(name, k -> new AtomicInteger()).get() == 0
+                && SEEN.computeIfAbsent(name, k -> new AtomicInteger()).get() >= afterRecords) {
+            ARMED.computeIfAbsent(name, k -> new AtomicBoolean()).set(true);
         }
     }
 }

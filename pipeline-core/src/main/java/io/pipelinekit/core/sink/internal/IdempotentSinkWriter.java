@@ -64,11 +64,7 @@ public final class IdempotentSinkWriter<T> implements SinkWriter<T> {
         this.settings = sink.settings();
         this.classifier = sink.errorClassifier();
         this.timers = context.getProcessingTimeService();
-        this.operatorName =
-                sink.getClass().getSimpleName()
-                        + "["
-                        + context.getTaskInfo().getIndexOfThisSubtask()
-                        + "]";
+        this.operatorName = sink.name() + "[" + context.getTaskInfo().getIndexOfThisSubtask() + "]";
         DeadLetterPolicy policy = settings.deadLetterPolicy();
         SinkWriterMetricGroup metrics = context.metricGroup();
         this.deadLetters = new DeadLetterFactory(policy, operatorName);

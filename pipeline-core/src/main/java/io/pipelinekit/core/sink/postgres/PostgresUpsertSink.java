@@ -129,8 +129,14 @@ public final class PostgresUpsertSink<T> extends IdempotentSink<T> {
         try {
             writer.open();
         } catch (SQLException e) {
+            // Without the URL's parameters: they may hold credentials.
             throw new IOException(
-                    "Cannot connect to " + jdbcUrl + " for table " + table + ": " + e.getMessage(),
+                    "Cannot open or inspect table "
+                            + table
+                            + " at "
+                            + jdbcUrl.split("\\?")[0]
+                            + ": "
+                            + e.getMessage(),
                     e);
         }
         return writer;

@@ -182,6 +182,40 @@ class PostgresUpsertSinkITCase {
     }
 
     @Test
+    void tooLongValuesAreRejectedNotTruncated() throws Exception {
+        PostgresDatabase db = POSTGRES.database();
+        db.execute(
+                "CREATE TABLE levels_short (product_id text NOT NULL, warehouse_id varchar(3) NOT"
+                        + " NULL, quantity bigint, product_total bigint, version bigint NOT NULL,"
+                        + " updated_at timestamptz, PRIMARY KEY (product_id, warehouse_id))");
+        String dlqTopic = KAFKA.service().createUniqueTopic("sink-dlq", 1);
+        Properties kafka = new Properties();
+        kafka.setProperty("bootstrap.servers", KAFKA.service().bootstrapServers());
+        StockLevel fits = level(1L);
+        StockLevel tooLong = level(2L);
+        tooLong.setWarehouseId("W-too-long");
+        runBounded(
+                List.of(fits, tooLong),
+                sink(
+                        db,
+                        "levels_short",
+                        DeleteMode.HARD_DELETE,
+                        IdempotentSinkSettings.builder(DeadLetterPolicy.builder("short").build())
+                                .deadLetterOutput(DeadLetterOutput.kafka(kafka, dlqTopic))
+                                .build()),
+                "too-long");
+
+        assertThat(tableContents(db, "levels_short")).containsExactly(row(fits, false));
+        DeadLetter letter =
+                DeadLetterCodec.decode(
+                        KAFKA.service()
+                                .readCommitted(dlqTopic, 1, Duration.ofSeconds(30))
+                                .get(0)
+                                .value());
+        assertThat(letter.getReason()).isEqualTo("VALUE_TOO_LONG");
+    }
+
+    @Test
     void connectionsKilledWhileWritingAreRetriedAndNothingIsLost() throws Exception {
         PostgresDatabase db = POSTGRES.database();
         String table = createTable(db, "levels_killed", DeleteMode.HARD_DELETE);

@@ -1,6 +1,5 @@
 package io.pipelinekit.jobs.inventory.internal;
 
-import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions;
 import io.pipelinekit.jobs.inventory.Reconciler;
 import io.pipelinekit.jobs.inventory.ReconciliationReport;
@@ -10,18 +9,24 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs on every tick inside the job: reconciles source and target and measures the replication
- * slot's lag, as gauges ({@code reconciliationDriftRows}, {@code reconciliationDriftTotals}, {@code
- * reconciliationMismatchedRanges}, {@code replicationSlotLagBytes}); logs the report when it shows
- * drift. Failures of a check are logged and counted, never fail the job.
+ * On every tick, checks the deployment in the background: reconciles source and target and measures
+ * the replication slot's lag, as gauges ({@code reconciliationDriftRows}, {@code
+ * reconciliationDriftTotals}, {@code reconciliationMismatchedRanges}, {@code
+ * replicationSlotLagBytes}; -1 until a check succeeded, and after a failed one). The checks run on
+ * their own thread with database timeouts, so a slow database never holds up a checkpoint, and a
+ * failed check is logged and counted ({@code failedChecks}), never fails the job.
  */
 @Internal
 public final class InventoryMonitor extends RichMapFunction<Long, String> {
@@ -31,11 +36,13 @@ public final class InventoryMonitor extends RichMapFunction<Long, String> {
 
     private final Configuration config;
     private final boolean reconcile;
-    private transient volatile long driftRows = -1;
-    private transient volatile long driftTotals = -1;
-    private transient volatile long mismatchedRanges = -1;
-    private transient volatile long slotLag = -1;
-    private transient org.apache.flink.metrics.Counter failedChecks;
+    private transient volatile long driftRows;
+    private transient volatile long driftTotals;
+    private transient volatile long mismatchedRanges;
+    private transient volatile long slotLag;
+    private transient Counter failedChecks;
+    private transient ExecutorService checks;
+    private transient AtomicBoolean running;
 
     public InventoryMonitor(Configuration config, boolean reconcile) {
         this.config = config;
@@ -44,49 +51,85 @@ public final class InventoryMonitor extends RichMapFunction<Long, String> {
 
     @Override
     public void open(OpenContext context) {
+        driftRows = -1;
+        driftTotals = -1;
+        mismatchedRanges = -1;
+        slotLag = -1;
+        running = new AtomicBoolean();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         metrics.gauge("reconciliationDriftRows", () -> driftRows);
         metrics.gauge("reconciliationDriftTotals", () -> driftTotals);
         metrics.gauge("reconciliationMismatchedRanges", () -> mismatchedRanges);
         metrics.gauge("replicationSlotLagBytes", () -> slotLag);
         failedChecks = metrics.counter("failedChecks");
+        checks =
+                Executors.newSingleThreadExecutor(
+                        runnable -> {
+                            Thread thread = new Thread(runnable, "inventory-monitor");
+                            thread.setDaemon(true);
+                            return thread;
+                        });
     }
 
     @Override
     public String map(Long tick) {
-        StringBuilder summary = new StringBuilder();
-        try (Connection source =
-                PostgresConnections.connect(
+        if (running.compareAndSet(false, true)) {
+            checks.execute(
+                    () -> {
+                        try {
+                            check();
+                        } finally {
+                            running.set(false);
+                        }
+                    });
+            return "check " + tick + " started";
+        }
+        return "check " + tick + " skipped: the previous one still runs";
+    }
+
+    private void check() {
+        Reconciler.Endpoint source =
+                new Reconciler.Endpoint(
                         config.get(InventorySyncOptions.SOURCE_URL),
                         config.get(InventorySyncOptions.SOURCE_USERNAME),
-                        config.get(InventorySyncOptions.SOURCE_PASSWORD))) {
+                        config.get(InventorySyncOptions.SOURCE_PASSWORD));
+        try (Connection db = source.connect()) {
             slotLag =
-                    ReplicationSlots.find(source, config.get(InventorySyncOptions.SLOT_NAME))
+                    ReplicationSlots.find(db, config.get(InventorySyncOptions.SLOT_NAME))
                             .map(s -> s.lagBytes)
                             .orElse(-1L);
-            summary.append("slot lag ").append(slotLag).append(" bytes");
         } catch (Exception e) {
+            slotLag = -1;
             failedChecks.inc();
             LOG.warn("Cannot measure the replication slot's lag: {}", e.toString());
         }
-        if (reconcile) {
-            try {
-                ReconciliationReport report = Reconciler.fromConfig(config).compare();
-                driftRows = report.driftedRows();
-                driftTotals = report.driftedTotals();
-                mismatchedRanges = report.mismatchedBuckets();
-                summary.append(", drift ").append(driftRows).append(" rows");
-                if (!report.inSync()) {
-                    LOG.info(
-                            "Reconciliation found drift (changes in flight count too; drift that"
-                                    + " persists is real):\n{}",
-                            report.toTable());
-                }
-            } catch (Exception e) {
-                failedChecks.inc();
-                LOG.warn("Reconciliation failed: {}", e.toString());
-            }
+        if (!reconcile) {
+            return;
         }
-        return summary.toString();
+        try {
+            ReconciliationReport report = Reconciler.fromConfig(config).compare();
+            driftRows = report.driftedRows();
+            driftTotals = report.driftedTotals();
+            mismatchedRanges = report.mismatchedBuckets();
+            if (!report.inSync()) {
+                LOG.info(
+                        "Reconciliation found drift (changes in flight count too; drift that"
+                                + " persists is real):\n{}",
+                        report.toTable());
+            }
+        } catch (Exception e) {
+            driftRows = -1;
+            driftTotals = -1;
+            mismatchedRanges = -1;
+            failedChecks.inc();
+            LOG.warn("Reconciliation failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (checks != null) {
+            checks.shutdownNow();
+        }
     }
 }

@@ -2,7 +2,6 @@ package io.pipelinekit.jobs.inventory.internal;
 
 import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.core.dlq.DeadLetterReporter;
-import io.pipelinekit.jobs.inventory.ProductTotal;
 import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.inventory.ChangeOperation;
 import io.pipelinekit.schemas.inventory.InventoryChangeEvent;
@@ -17,26 +16,21 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * Keeps the stock of each product per warehouse (keyed by product), fenced by LSN so that replayed
  * and reordered changes never regress a value; emits the warehouse's {@link StockLevel} and the
- * product's {@link ProductTotal} for every applied change, and dead-letters changes that break an
- * invariant (negative stock, unknown warehouse, impossible jump) without applying them.
+ * product's total across warehouses for every applied change, and dead-letters changes that break
+ * an invariant (negative stock, unknown warehouse, impossible jump) without applying them.
  */
 @Internal
 public final class StockLevelFunction
         extends KeyedProcessFunction<String, InventoryChangeEvent, StockLevel> {
 
     private static final long serialVersionUID = 1L;
-
-    public static final OutputTag<ProductTotal> TOTALS =
-            new OutputTag<>("product-totals", TypeInformation.of(ProductTotal.class));
 
     private final DeadLetterPolicy policy;
     private final Set<String> knownWarehouses;
@@ -99,18 +93,10 @@ public final class StockLevelFunction
                 new WarehouseStock(quantity, change.getLsn(), delete, updatedAt.toEpochMilli()));
         applied.inc();
 
-        // Functions of the state only, so that the order in which the changes of different
-        // warehouses arrive does not matter.
         long total = 0;
-        long versions = 0;
-        long totalUpdatedAt = 0;
-        int live = 0;
-        for (Map.Entry<String, WarehouseStock> entry : stock.entries()) {
-            versions += entry.getValue().version;
-            totalUpdatedAt = Math.max(totalUpdatedAt, entry.getValue().updatedAtMillis);
-            if (!entry.getValue().deleted) {
-                total += entry.getValue().quantity;
-                live++;
+        for (WarehouseStock entry : stock.values()) {
+            if (!entry.deleted) {
+                total += entry.quantity;
             }
         }
         out.collect(
@@ -123,9 +109,6 @@ public final class StockLevelFunction
                         .setDeleted(delete)
                         .setUpdatedAt(updatedAt)
                         .build());
-        ctx.output(
-                TOTALS,
-                new ProductTotal(change.getProductId(), total, live, versions, totalUpdatedAt));
     }
 
     /** "REASON: message" when the change breaks an invariant, else null. */
@@ -151,11 +134,19 @@ public final class StockLevelFunction
                     + " in warehouse "
                     + change.getWarehouseId();
         }
-        if (maxJump > 0 && current != null && !current.deleted) {
-            long jump = Math.abs(after - current.quantity);
+        // The jump of the change itself (its before-image), not against the last applied value:
+        // after one rejected jump, later changes of the row are judged on their own.
+        Long before =
+                change.getQuantityBefore() != null
+                        ? change.getQuantityBefore()
+                        : current != null && !current.deleted
+                                ? Long.valueOf(current.quantity)
+                                : null;
+        if (maxJump > 0 && before != null) {
+            long jump = Math.abs(after - before);
             if (jump > maxJump) {
                 return "IMPOSSIBLE_JUMP: quantity "
-                        + current.quantity
+                        + before
                         + " -> "
                         + after
                         + " (more than "

@@ -32,6 +32,7 @@ public final class ChildJvmMain {
                     "usage: ChildJvmMain <main class> [args...]: the test kit starts this class,"
                             + " not users");
         }
+        ignoreInterrupts();
         Thread watchdog =
                 new Thread(ChildJvmMain::exitWhenParentGone, "pipelinekit-parent-watchdog");
         watchdog.setDaemon(true);
@@ -40,6 +41,19 @@ public final class ChildJvmMain {
         Class<?> mainClass = Class.forName(args[0]);
         Method main = mainClass.getMethod("main", String[].class);
         main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    /**
+     * Ctrl-C in a terminal interrupts the whole process group, children included: the parent
+     * decides when its services stop (it may still need them to shut down cleanly), so they ignore
+     * SIGINT and stop when closed or when the parent is gone.
+     */
+    private static void ignoreInterrupts() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> {});
+        } catch (IllegalArgumentException | UnsupportedOperationException unsupported) {
+            // No SIGINT on this platform.
+        }
     }
 
     private static void exitWhenParentGone() {

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Classifies PostgreSQL failures by SQLSTATE: connection, resource and concurrency errors are
- * transient; data and constraint errors reject records; schema, permission and authentication
- * errors are fatal.
+ * transient; schema, permission and authentication errors are fatal; everything else (data,
+ * constraints, triggers, unknown codes) rejects the records that caused it.
  */
 @Internal
 public final class PostgresErrors implements ErrorClassifier {
@@ -30,7 +30,10 @@ public final class PostgresErrors implements ErrorClassifier {
                     Map.entry("22007", "INVALID_DATETIME_FORMAT"),
                     Map.entry("22008", "DATETIME_OUT_OF_RANGE"),
                     Map.entry("22P02", "INVALID_TEXT_REPRESENTATION"),
-                    Map.entry("22021", "INVALID_ENCODING"));
+                    Map.entry("22021", "INVALID_ENCODING"),
+                    Map.entry("21000", "CARDINALITY_VIOLATION"),
+                    Map.entry("54000", "PROGRAM_LIMIT_EXCEEDED"),
+                    Map.entry("P0001", "RAISED_BY_TRIGGER"));
 
     @Override
     public Kind classify(Throwable error) {
@@ -53,11 +56,17 @@ public final class PostgresErrors implements ErrorClassifier {
             case "57": // operator intervention: admin shutdown, crash, cannot connect now
             case "55": // lock not available, object in use
                 return Kind.TRANSIENT;
-            case "22": // data exception
-            case "23": // integrity constraint violation
-                return Kind.PERMANENT;
-            default: // 42 (schema, permissions), 28 (auth), 3D (database), 0A, ...
+            case "28": // invalid authorization
+            case "3D": // invalid catalog (database) name
+            case "3F": // invalid schema name
+            case "42": // syntax, undefined table or column, insufficient privilege
+            case "0A": // feature not supported
                 return Kind.FATAL;
+            default:
+                // 22 (data), 23 (constraints), 21, 44, 54, P0 and 2F/38/39 raised by triggers,
+                // and anything unknown: caused by the records, isolated and dead-lettered. A
+                // systematic failure then exceeds the dead-letter tolerance, never a restart loop.
+                return Kind.PERMANENT;
         }
     }
 

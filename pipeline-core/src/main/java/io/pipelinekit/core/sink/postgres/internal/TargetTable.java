@@ -53,10 +53,12 @@ public final class TargetTable {
 
     private final Mapping mapping;
     private final Map<String, String> types;
+    private final Map<String, String> castTypes;
 
-    private TargetTable(Mapping mapping, Map<String, String> types) {
+    private TargetTable(Mapping mapping, Map<String, String> types, Map<String, String> castTypes) {
         this.mapping = mapping;
         this.types = types;
+        this.castTypes = castTypes;
     }
 
     /**
@@ -67,16 +69,21 @@ public final class TargetTable {
      */
     public static TargetTable inspect(Connection connection, Mapping mapping) throws SQLException {
         Map<String, String> types = new LinkedHashMap<>();
+        // Casts use the type without its modifier: an explicit cast to varchar(20) would silently
+        // truncate, the insert itself raises VALUE_TOO_LONG instead.
+        Map<String, String> castTypes = new LinkedHashMap<>();
         try (PreparedStatement query =
                 connection.prepareStatement(
-                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM"
-                                + " pg_attribute a WHERE a.attrelid ="
+                        "SELECT a.attname, format_type(a.atttypid, a.atttypmod),"
+                                + " format_type(a.atttypid, NULL) FROM pg_attribute a WHERE"
+                                + " a.attrelid ="
                                 + " to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER"
                                 + " BY a.attnum")) {
             query.setString(1, quoted(mapping.table));
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
+                    castTypes.put(rs.getString(1), rs.getString(3));
                 }
             }
         }
@@ -123,7 +130,7 @@ public final class TargetTable {
                             + String.join(", ", mapping.keyColumns)
                             + ");");
         }
-        TargetTable table = new TargetTable(mapping, types);
+        TargetTable table = new TargetTable(mapping, types, castTypes);
         if (mapping.deleteMode == DeleteMode.HARD_DELETE) {
             table.createTombstoneTable(connection);
         }
@@ -310,7 +317,7 @@ public final class TargetTable {
     }
 
     private String cast(String column) {
-        return "u." + id(column) + "::" + types.get(column);
+        return "u." + id(column) + "::" + castTypes.get(column);
     }
 
     private static String unnest(List<String> columns) {
