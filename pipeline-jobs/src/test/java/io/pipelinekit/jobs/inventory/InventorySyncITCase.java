@@ -127,13 +127,16 @@ class InventorySyncITCase {
         PostgresDatabase source = POSTGRES.service().createDatabase("inventory_big");
         PostgresDatabase target = POSTGRES.service().createDatabase("inventory_big_target");
         Deployment deployment = new Deployment(source, target);
-        deployment.config.set(InventorySyncOptions.SNAPSHOT_SPLIT_SIZE, 100);
+        deployment.config.set(InventorySyncOptions.SNAPSHOT_SPLIT_SIZE, 500);
         int rows = 2000 * WAREHOUSES;
         try (InventoryWorkload workload = workload(source).seed(2000, WAREHOUSES)) {
             JobID job = deployment.submit(null);
-            // Stop as soon as the snapshot has produced its first records.
+            // Stop once a tenth of the table was read: mid-snapshot, but after the table was
+            // divided into chunks. A savepoint taken while Flink CDC 3.5.0 is still dividing a
+            // table (asynchronously, in its first seconds) can lose the last chunk on restore;
+            // docs/inventory-sync.md says how to avoid and detect it.
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (KAFKA.service().readUncommitted(deployment.changelogTopic).isEmpty()
+            while (KAFKA.service().readUncommitted(deployment.changelogTopic).size() < rows / 10
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
