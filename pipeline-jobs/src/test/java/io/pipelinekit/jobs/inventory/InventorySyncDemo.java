@@ -20,9 +20,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one-command demo: inventory-sync end to end on embedded services (PostgreSQL source and
@@ -152,21 +150,22 @@ public final class InventorySyncDemo {
         say("job %s running (parallelism 2, RocksDB, exactly-once checkpoints every 2 s)", job);
 
         AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        AtomicReference<Integer> exitCode = new AtomicReference<>(1);
-        Thread hook =
-                new Thread(
-                        () -> {
-                            if (finished.getCount() > 0) {
-                                stop.set(true);
-                                try {
-                                    finished.await();
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
+        // Ctrl-C (and the SIGTERM Maven sends its child when it exits on Ctrl-C) stops the
+        // workload and lets the demo drain and reconcile, instead of shutting the JVM down under
+        // it; a second signal exits at once.
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(
+                        new sun.misc.Signal(name),
+                        signal -> {
+                            if (!stop.compareAndSet(false, true)) {
+                                Runtime.getRuntime().halt(130);
                             }
                         });
-        Runtime.getRuntime().addShutdownHook(hook);
+            } catch (IllegalArgumentException unsupported) {
+                // Not on this platform: Ctrl-C ends the demo without the final report.
+            }
+        }
 
         Thread load =
                 new Thread(
@@ -224,11 +223,12 @@ public final class InventorySyncDemo {
             sleep(1000);
             report = reconciler.compare();
         }
-        System.out.println();
-        System.out.println(
+        print("");
+        print(
                 "Reconciliation: source database 'inventory'.stock vs target"
                         + " 'warehouse'.stock_levels");
-        System.out.print(report.toTable());
+        print(report.toTable().stripTrailing());
+        print("(also in pipeline-jobs/" + REPORT + ")");
         flink.cancel(job, Duration.ofSeconds(30));
         flink.close();
         registry.close();
@@ -236,18 +236,11 @@ public final class InventorySyncDemo {
             ReplicationSlots.drop(db, slot);
         }
         workload.close();
-        exitCode.set(report.inSync() ? 0 : 1);
         say(
                 report.inSync()
                         ? "done: source and target agree (drift = 0)"
                         : "done: DRIFT between source and target, see the table above");
-        finished.countDown();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // Ctrl-C: the hook waits for this point, then the JVM exits.
-        }
-        return exitCode.get();
+        return report.inSync() ? 0 : 1;
     }
 
     private static final class Progress {
@@ -291,8 +284,37 @@ public final class InventorySyncDemo {
     }
 
     private void say(String format, Object... args) {
-        System.out.printf(
-                Locale.ROOT, "[%s] %s%n", elapsed(), String.format(Locale.ROOT, format, args));
+        print(
+                String.format(
+                        Locale.ROOT,
+                        "[%s] %s",
+                        elapsed(),
+                        String.format(Locale.ROOT, format, args)));
+    }
+
+    /**
+     * Prints a line to the console and the report file. After Ctrl-C, Maven (which runs this demo
+     * in a child JVM and pumps its output) is gone: the line then goes to the terminal directly,
+     * where there is one.
+     */
+    private static synchronized void print(String line) {
+        System.out.println(line);
+        if (System.out.checkError()) {
+            try (java.io.FileWriter tty = new java.io.FileWriter("/dev/tty", true)) {
+                tty.write(line + System.lineSeparator());
+            } catch (java.io.IOException noTerminal) {
+                // No terminal (e.g. CI): the report file has it.
+            }
+        }
+        try {
+            java.nio.file.Files.writeString(
+                    REPORT,
+                    line + System.lineSeparator(),
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            // The console has it.
+        }
     }
 
     private String elapsed() {
