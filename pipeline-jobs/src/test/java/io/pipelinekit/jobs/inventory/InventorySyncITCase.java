@@ -155,6 +155,83 @@ class InventorySyncITCase {
         }
     }
 
+    @Test
+    void startupModesCaptureFromNowAndReprocessFromATimestamp() throws Exception {
+        PostgresDatabase source = POSTGRES.service().createDatabase("inventory_modes");
+        PostgresDatabase target = POSTGRES.service().createDatabase("inventory_modes_target");
+        Deployment deployment = new Deployment(source, target);
+        deployment.config.set(
+                InventorySyncOptions.CAPTURE_STARTUP, InventorySyncOptions.CaptureStartup.LATEST);
+        deployment.config.set(InventorySyncOptions.RECONCILE_INTERVAL, Duration.ZERO);
+        try (InventoryWorkload workload = workload(source).seed(100, WAREHOUSES)) {
+            JobID job = deployment.submit(null);
+            FLINK.cluster().awaitRunning(job, Duration.ofMinutes(1));
+            FLINK.cluster().awaitCompletedCheckpoints(job, 2, Duration.ofMinutes(1));
+            workload.takeTouchedKeys();
+
+            // LATEST: no snapshot; only rows changed after the start reach the target.
+            workload.applyChanges(60);
+            Set<String> firstBatch = workload.takeTouchedKeys();
+            Map<String, Long> expected = liveRowsOf(source, firstBatch);
+            awaitTable(target, expected);
+
+            // TIMESTAMP: a fresh target rebuilt from the changelog from a point in time holds
+            // exactly the rows changed after it.
+            Thread.sleep(1000);
+            long from = System.currentTimeMillis();
+            Thread.sleep(1000);
+            workload.applyChanges(60);
+            Set<String> secondBatch = workload.takeTouchedKeys();
+            Map<String, Long> afterFirst = new TreeMap<>(expected);
+            afterFirst.keySet().removeAll(secondBatch);
+            afterFirst.putAll(liveRowsOf(source, secondBatch));
+            awaitTable(target, afterFirst);
+
+            PostgresDatabase reprocessed = POSTGRES.service().createDatabase("inventory_from_ts");
+            Configuration replay = deployment.replayInto(reprocessed);
+            replay.set(
+                    InventorySyncOptions.SYNC_STARTUP, InventorySyncOptions.SyncStartup.TIMESTAMP);
+            replay.set(InventorySyncOptions.SYNC_STARTUP_TIMESTAMP, from);
+            JobID replayJob =
+                    FLINK.cluster().submit(environment(replay), "inventory-from-ts").getJobID();
+            awaitTable(reprocessed, liveRowsOf(source, secondBatch));
+            FLINK.cluster().cancel(replayJob, Duration.ofSeconds(30));
+        } finally {
+            FLINK.cluster().cancelAllJobs(Duration.ofSeconds(30));
+        }
+    }
+
+    /** The source's current quantities of those keys that still exist. */
+    private static Map<String, Long> liveRowsOf(PostgresDatabase source, Set<String> keys)
+            throws Exception {
+        Map<String, Long> all = tableOf(source, "stock");
+        Map<String, Long> rows = new TreeMap<>();
+        for (String key : keys) {
+            if (all.containsKey(key)) {
+                rows.put(key, all.get(key));
+            }
+        }
+        return rows;
+    }
+
+    private static void awaitTable(PostgresDatabase target, Map<String, Long> expected)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        Map<String, Long> actual = Map.of();
+        while (System.nanoTime() < deadline) {
+            try {
+                actual = tableOf(target, "stock_levels");
+                if (actual.equals(expected)) {
+                    return;
+                }
+            } catch (java.sql.SQLException tableNotYetCreated) {
+                // the job creates it
+            }
+            Thread.sleep(500);
+        }
+        assertThat(actual).isEqualTo(expected);
+    }
+
     // ---------------------------------------------------------------------------------------
 
     /** One deployment of the job: its slot, topics, group and configuration. */

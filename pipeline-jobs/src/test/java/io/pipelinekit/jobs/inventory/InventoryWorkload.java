@@ -29,6 +29,7 @@ final class InventoryWorkload implements AutoCloseable {
     private final Map<String, Long> live = new HashMap<>();
     private final List<String> liveKeys = new ArrayList<>();
     private final List<String> deleted = new ArrayList<>();
+    private final java.util.Set<String> touched = new java.util.TreeSet<>();
     private long movements;
     private long inserts;
     private long deletes;
@@ -145,6 +146,7 @@ final class InventoryWorkload implements AutoCloseable {
             db.setAutoCommit(true);
         }
         live.put(key, current + delta);
+        touched.add(key);
         movements++;
     }
 
@@ -163,6 +165,7 @@ final class InventoryWorkload implements AutoCloseable {
         liveKeys.set(index, liveKeys.get(liveKeys.size() - 1));
         liveKeys.remove(liveKeys.size() - 1);
         deleted.add(key);
+        touched.add(key);
         deletes++;
     }
 
@@ -181,6 +184,7 @@ final class InventoryWorkload implements AutoCloseable {
         }
         live.put(key, quantity);
         liveKeys.add(key);
+        touched.add(key);
         inserts++;
     }
 
@@ -196,6 +200,13 @@ final class InventoryWorkload implements AutoCloseable {
             update.executeUpdate();
         }
         live.put(productId + "/" + warehouseId, quantity);
+    }
+
+    /** The keys (product/warehouse) changed since the last call; starts a new set. */
+    java.util.Set<String> takeTouchedKeys() {
+        java.util.Set<String> keys = new java.util.TreeSet<>(touched);
+        touched.clear();
+        return keys;
     }
 
     /** Changes of stock rows applied so far (each one row, one source transaction). */

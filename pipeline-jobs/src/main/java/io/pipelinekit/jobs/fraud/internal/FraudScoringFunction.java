@@ -1,0 +1,254 @@
+package io.pipelinekit.jobs.fraud.internal;
+
+import io.pipelinekit.jobs.fraud.Alerts;
+import io.pipelinekit.jobs.fraud.rules.PastTransaction;
+import io.pipelinekit.jobs.fraud.rules.Rule;
+import io.pipelinekit.jobs.fraud.rules.RuleHit;
+import io.pipelinekit.schemas.fraud.FraudAlert;
+import io.pipelinekit.schemas.fraud.FraudRule;
+import io.pipelinekit.schemas.payments.PaymentTransaction;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Scores a card's transactions with the current rules (broadcast from the rule topic), in
+ * event-time order: transactions wait in state until the watermark passes them, then each is
+ * evaluated against the card's earlier transactions and joins the bounded history. Late
+ * transactions (behind the watermark) go to {@link #LATE}, are counted, and are scored by the rules
+ * without a time window.
+ */
+@Internal
+public final class FraudScoringFunction
+        extends KeyedBroadcastProcessFunction<String, PaymentTransaction, FraudRule, FraudAlert> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final MapStateDescriptor<String, FraudRule> RULES =
+            new MapStateDescriptor<>(
+                    "fraud-rules", Types.STRING, new AvroTypeInfo<>(FraudRule.class));
+
+    public static final OutputTag<PaymentTransaction> LATE =
+            new OutputTag<>("late-transactions", new AvroTypeInfo<>(PaymentTransaction.class));
+
+    private final int maxHistory;
+    private final Duration maxHistoryAge;
+    private final Duration stateTtl;
+
+    private transient ValueState<List<PastTransaction>> history;
+    private transient MapState<Long, List<PaymentTransaction>> pending;
+    private transient Map<String, Rule> compiled;
+    private transient Map<String, Counter> alertsByRule;
+    private transient Counter scored;
+    private transient Counter late;
+    private transient Histogram evaluationNanos;
+    private transient MetricGroup metrics;
+
+    public FraudScoringFunction(int maxHistory, Duration maxHistoryAge, Duration stateTtl) {
+        this.maxHistory = maxHistory;
+        this.maxHistoryAge = maxHistoryAge;
+        this.stateTtl = stateTtl;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        StateTtlConfig ttl =
+                StateTtlConfig.newBuilder(stateTtl)
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .build();
+        ValueStateDescriptor<List<PastTransaction>> historyDescriptor =
+                new ValueStateDescriptor<>(
+                        "card-history",
+                        new ListTypeInfo<>(TypeInformation.of(PastTransaction.class)));
+        historyDescriptor.enableTimeToLive(ttl);
+        history = getRuntimeContext().getState(historyDescriptor);
+        pending =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "pending-by-event-time",
+                                        Types.LONG,
+                                        new ListTypeInfo<>(
+                                                new AvroTypeInfo<>(PaymentTransaction.class))));
+        compiled = new HashMap<>();
+        alertsByRule = new HashMap<>();
+        metrics = getRuntimeContext().getMetricGroup();
+        scored = metrics.counter("transactionsScored");
+        late = metrics.counter("lateTransactions");
+        evaluationNanos =
+                metrics.histogram("ruleEvaluationNanos", new DescriptiveStatisticsHistogram(1000));
+    }
+
+    @Override
+    public void processElement(
+            PaymentTransaction tx, ReadOnlyContext ctx, Collector<FraudAlert> out)
+            throws Exception {
+        long t = tx.getEventTime().toEpochMilli();
+        if (t <= ctx.timerService().currentWatermark()) {
+            late.inc();
+            ctx.output(LATE, tx);
+            List<PastTransaction> past = history();
+            evaluate(tx, visible(before(past, tx), t), ctx.getBroadcastState(RULES), out, false);
+            insert(past, PastTransaction.of(tx));
+            history.update(trim(past, ctx.timerService().currentWatermark()));
+            return;
+        }
+        List<PaymentTransaction> atTime = pending.get(t);
+        if (atTime == null) {
+            atTime = new ArrayList<>();
+        }
+        atTime.add(tx);
+        pending.put(t, atTime);
+        ctx.timerService().registerEventTimeTimer(t);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FraudAlert> out)
+            throws Exception {
+        List<PaymentTransaction> due = pending.get(timestamp);
+        if (due == null) {
+            return;
+        }
+        pending.remove(timestamp);
+        due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
+        List<PastTransaction> past = history();
+        for (PaymentTransaction tx : due) {
+            evaluate(tx, visible(past, timestamp), ctx.getBroadcastState(RULES), out, true);
+            past.add(PastTransaction.of(tx));
+        }
+        history.update(trim(past, timestamp));
+    }
+
+    private void evaluate(
+            PaymentTransaction tx,
+            List<PastTransaction> past,
+            ReadOnlyBroadcastState<String, FraudRule> rules,
+            Collector<FraudAlert> out,
+            boolean windowRules)
+            throws Exception {
+        scored.inc();
+        List<FraudRule> enabled = new ArrayList<>();
+        for (Map.Entry<String, FraudRule> entry : rules.immutableEntries()) {
+            if (entry.getValue().getEnabled()) {
+                enabled.add(entry.getValue());
+            }
+        }
+        enabled.sort(Comparator.comparing(FraudRule::getRuleId));
+        for (FraudRule definition : enabled) {
+            Rule rule = compiled(definition);
+            if (!windowRules && rule.usesWindow()) {
+                continue;
+            }
+            long start = System.nanoTime();
+            Optional<RuleHit> hit = rule.evaluate(tx, past);
+            evaluationNanos.update(System.nanoTime() - start);
+            if (hit.isPresent()) {
+                alertsByRule
+                        .computeIfAbsent(
+                                definition.getRuleId(),
+                                id -> metrics.addGroup("rule", id).counter("alerts"))
+                        .inc();
+                out.collect(Alerts.of(definition, tx, hit.get()));
+            }
+        }
+    }
+
+    private Rule compiled(FraudRule definition) {
+        String key = definition.getRuleId() + "@" + definition.getVersion();
+        return compiled.computeIfAbsent(key, k -> Rule.of(definition));
+    }
+
+    @Override
+    public void processBroadcastElement(FraudRule rule, Context ctx, Collector<FraudAlert> out)
+            throws Exception {
+        BroadcastState<String, FraudRule> rules = ctx.getBroadcastState(RULES);
+        FraudRule current = rules.get(rule.getRuleId());
+        // A replayed older version never replaces a newer one.
+        if (current == null || rule.getVersion() >= current.getVersion()) {
+            rules.put(rule.getRuleId(), rule);
+        }
+    }
+
+    private List<PastTransaction> history() throws Exception {
+        List<PastTransaction> past = history.value();
+        return past == null ? new ArrayList<>() : new ArrayList<>(past);
+    }
+
+    /** The transactions before {@code tx} in (event time, id) order. */
+    private static List<PastTransaction> before(List<PastTransaction> past, PaymentTransaction tx) {
+        long t = tx.getEventTime().toEpochMilli();
+        String id = tx.getTransactionId().toString();
+        List<PastTransaction> earlier = new ArrayList<>();
+        for (PastTransaction p : past) {
+            if (p.eventTimeMillis < t
+                    || (p.eventTimeMillis == t && p.transactionId.compareTo(id) < 0)) {
+                earlier.add(p);
+            }
+        }
+        return earlier;
+    }
+
+    private static void insert(List<PastTransaction> past, PastTransaction tx) {
+        int i = past.size();
+        while (i > 0
+                && (past.get(i - 1).eventTimeMillis > tx.eventTimeMillis
+                        || (past.get(i - 1).eventTimeMillis == tx.eventTimeMillis
+                                && past.get(i - 1).transactionId.compareTo(tx.transactionId)
+                                        > 0))) {
+            i--;
+        }
+        past.add(i, tx);
+    }
+
+    /**
+     * What the rules see: the last {@code maxHistory} transactions of the {@code maxHistoryAge}
+     * before {@code t}.
+     */
+    private List<PastTransaction> visible(List<PastTransaction> past, long t) {
+        long horizon = t - maxHistoryAge.toMillis();
+        int from = 0;
+        while (from < past.size()
+                && (past.size() - from > maxHistory || past.get(from).eventTimeMillis <= horizon)) {
+            from++;
+        }
+        return past.subList(from, past.size());
+    }
+
+    /** At most {@code maxHistory} transactions, none older than {@code maxHistoryAge}. */
+    private List<PastTransaction> trim(List<PastTransaction> past, long now) {
+        long horizon = now - maxHistoryAge.toMillis();
+        int from = 0;
+        while (from < past.size()
+                && (past.size() - from > maxHistory || past.get(from).eventTimeMillis < horizon)) {
+            from++;
+        }
+        return new ArrayList<>(past.subList(from, past.size()));
+    }
+}
