@@ -85,7 +85,7 @@ public final class TransactionGenerator {
     public List<PaymentTransaction> generate() {
         Random random = new Random(seed);
         List<PaymentTransaction> out = new ArrayList<>(transactions + 100);
-        double[] cumulative = zipf(cards, 1.1);
+        double[] cumulative = zipf(cards, 0.9);
         long time = start.toEpochMilli();
         for (int i = 0; i < transactions; i++) {
             time += Math.max(1, (long) (-Math.log(1 - random.nextDouble()) * meanGap.toMillis()));
