@@ -24,7 +24,6 @@ import io.pipelinekit.schemas.fraud.FraudRule;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 
 import org.apache.flink.annotation.PublicEvolving;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -216,8 +215,10 @@ public final class FraudDetectionJob {
     }
 
     /**
-     * The rule stream carries no event time; its watermark is the end of time, so that the scorer's
-     * event time follows the transactions alone.
+     * The rule stream carries no event time and is always idle for watermarks, so the scorer's
+     * event time follows the transactions alone. (A MAX watermark instead would become the scorer's
+     * event time whenever the transactions pause long enough to be idle, and every later
+     * transaction would be late.)
      */
     private static <T> WatermarkStrategy<T> rulesNeverHoldBackEventTime() {
         return WatermarkStrategy.forGenerator(
@@ -228,7 +229,7 @@ public final class FraudDetectionJob {
 
                             @Override
                             public void onPeriodicEmit(WatermarkOutput output) {
-                                output.emitWatermark(new Watermark(Long.MAX_VALUE));
+                                output.markIdle();
                             }
                         });
     }

@@ -30,6 +30,16 @@ final class ReferenceModel {
             List<FraudRule> rules,
             int maxHistory,
             long maxAgeMillis) {
+        return expectedAlerts(transactions, rules, maxHistory, maxAgeMillis, tx -> true);
+    }
+
+    /** Like the above, but only the transactions {@code scored} accepts are scored. */
+    static TreeSet<String> expectedAlerts(
+            List<PaymentTransaction> transactions,
+            List<FraudRule> rules,
+            int maxHistory,
+            long maxAgeMillis,
+            java.util.function.Predicate<PaymentTransaction> scored) {
         Map<String, List<PaymentTransaction>> byCard = new TreeMap<>();
         for (PaymentTransaction tx : transactions) {
             byCard.computeIfAbsent(tx.getCardId(), k -> new ArrayList<>()).add(tx);
@@ -41,6 +51,9 @@ final class ReferenceModel {
                             .thenComparing(tx -> tx.getTransactionId().toString()));
             for (int i = 0; i < card.size(); i++) {
                 PaymentTransaction tx = card.get(i);
+                if (!scored.test(tx)) {
+                    continue;
+                }
                 long t = millis(tx);
                 List<PaymentTransaction> before = new ArrayList<>();
                 for (int j = 0; j < i; j++) {
