@@ -296,6 +296,10 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         // Like production brokers that run exactly-once jobs with large-state checkpointing:
         // their transactions may stay open longer than Kafka's default limit of 15 min.
         p.put("transaction.max.timeout.ms", "3600000");
+        // Test data carries historical event times (e.g. generated transactions from January).
+        // With Kafka's default 7-day retention the broker's periodic retention check (every 5 min)
+        // would delete those segments mid-test, so records would vanish from topics.
+        p.put("log.retention.ms", "-1");
         p.putAll(brokerProperties);
         StringBuilder text = new StringBuilder("# Written by pipeline-testkit\n");
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
