@@ -18,6 +18,9 @@ import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.core.time.EventTimeWatermarks;
 import io.pipelinekit.jobs.fraud.internal.FraudScoringFunction;
+import io.pipelinekit.jobs.fraud.internal.RuleUpdate;
+import io.pipelinekit.jobs.fraud.internal.RuleUpdateDeserializer;
+import io.pipelinekit.jobs.fraud.internal.RuleValidator;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.fraud.FraudAlert;
 import io.pipelinekit.schemas.fraud.FraudRule;
@@ -37,8 +40,12 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
+import org.apache.flink.util.function.SerializableFunction;
+
+import org.apache.avro.specific.SpecificRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -131,67 +138,95 @@ public final class FraudDetectionJob {
                         .uid("validate-transactions")
                         .name("validate-transactions");
 
-        KafkaSource<Either<DeadLetter, FraudRule>> rulesSource =
-                KafkaFactories.<Either<DeadLetter, FraudRule>>source(
+        int maxHistory = config.get(FraudDetectionOptions.MAX_HISTORY);
+        Duration maxHistoryAge = config.get(FraudDetectionOptions.MAX_HISTORY_AGE);
+        KafkaSource<Either<DeadLetter, RuleUpdate>> rulesSource =
+                KafkaFactories.<Either<DeadLetter, RuleUpdate>>source(
                                 config, config.get(FraudDetectionOptions.RULES_TOPIC))
                         // Every rule, from the beginning of the compacted topic, on a fresh start.
                         .setStartingOffsets(OffsetsInitializer.earliest())
                         .setDeserializer(
-                                DeadLetterKafkaDeserializer.wrap(
-                                        ConfluentAvro.deserializer(FraudRule.class, config),
-                                        policy,
-                                        "rules"))
+                                new RuleUpdateDeserializer(
+                                        DeadLetterKafkaDeserializer.wrap(
+                                                ConfluentAvro.deserializer(FraudRule.class, config),
+                                                policy,
+                                                "rules")))
                         .build();
-        SingleOutputStreamOperator<FraudRule> rules =
+        SingleOutputStreamOperator<RuleUpdate> rules =
                 DeadLetters.split(
                         env.fromSource(rulesSource, rulesNeverHoldBackEventTime(), "rules")
                                 .uid("rules"),
                         "rules-split");
-        BroadcastStream<FraudRule> broadcastRules = rules.broadcast(FraudScoringFunction.RULES);
+        // Validated once here rather than in every scorer, so a bad definition is one dead letter.
+        SingleOutputStreamOperator<RuleUpdate> validRules =
+                rules.process(
+                                GuardedFunctions.validate(
+                                        "validate-rules",
+                                        policy,
+                                        new RuleValidator(maxHistory, maxHistoryAge)),
+                                rules.getType())
+                        .uid("validate-rules")
+                        .name("validate-rules");
+        BroadcastStream<RuleUpdate> broadcastRules =
+                validRules.broadcast(FraudScoringFunction.RULES);
 
         SingleOutputStreamOperator<FraudAlert> alerts =
                 valid.keyBy(PaymentTransaction::getCardId, Types.STRING)
                         .connect(broadcastRules)
                         .process(
                                 new FraudScoringFunction(
-                                        config.get(FraudDetectionOptions.MAX_HISTORY),
-                                        config.get(FraudDetectionOptions.MAX_HISTORY_AGE),
+                                        maxHistory,
+                                        maxHistoryAge,
                                         config.get(FraudDetectionOptions.STATE_TTL)),
                                 new AvroTypeInfo<>(FraudAlert.class))
                         .uid("score")
                         .name("score");
 
         String alertsTopic = config.get(FraudDetectionOptions.ALERTS_TOPIC);
+        String transactionalIdPrefix =
+                config.getOptional(KafkaOptions.TRANSACTIONAL_ID_PREFIX)
+                        .orElse(NAME + "." + alertsTopic);
+        Duration transactionTimeout =
+                config.getOptional(KafkaOptions.TRANSACTION_TIMEOUT).orElse(null);
         alerts.sinkTo(
                         ExactlyOnceKafkaSink.<FraudAlert>builder()
                                 .kafkaProperties(kafka)
-                                .transactionalIdPrefix(
-                                        config.getOptional(KafkaOptions.TRANSACTIONAL_ID_PREFIX)
-                                                .orElse(NAME + "." + alertsTopic))
+                                .transactionalIdPrefix(transactionalIdPrefix)
                                 .checkpointSettings(checkpoints)
-                                .transactionTimeout(
-                                        config.getOptional(KafkaOptions.TRANSACTION_TIMEOUT)
-                                                .orElse(null))
+                                .transactionTimeout(transactionTimeout)
                                 .serializer(
-                                        KafkaRecordSerializationSchema.<FraudAlert>builder()
-                                                .setTopic(alertsTopic)
-                                                .setKeySerializationSchema(
-                                                        alert ->
-                                                                alert.getCardId()
-                                                                        .getBytes(
-                                                                                StandardCharsets
-                                                                                        .UTF_8))
-                                                .setValueSerializationSchema(
-                                                        ConfluentAvro.serializer(
-                                                                FraudAlert.class,
-                                                                alertsTopic,
-                                                                config))
-                                                .build())
+                                        avroByCard(
+                                                alertsTopic,
+                                                FraudAlert.class,
+                                                FraudAlert::getCardId,
+                                                config))
                                 .build())
                 .uid("alerts-sink")
                 .name("alerts-sink");
 
-        DeadLetters.union(transactions, valid, rules)
+        config.getOptional(FraudDetectionOptions.LATE_TRANSACTIONS_TOPIC)
+                .ifPresent(
+                        lateTopic ->
+                                alerts.getSideOutput(FraudScoringFunction.LATE)
+                                        .sinkTo(
+                                                ExactlyOnceKafkaSink.<PaymentTransaction>builder()
+                                                        .kafkaProperties(kafka)
+                                                        .transactionalIdPrefix(
+                                                                transactionalIdPrefix + "-late")
+                                                        .checkpointSettings(checkpoints)
+                                                        .transactionTimeout(transactionTimeout)
+                                                        .serializer(
+                                                                avroByCard(
+                                                                        lateTopic,
+                                                                        PaymentTransaction.class,
+                                                                        PaymentTransaction
+                                                                                ::getCardId,
+                                                                        config))
+                                                        .build())
+                                        .uid("late-transactions-sink")
+                                        .name("late-transactions-sink"));
+
+        DeadLetters.union(transactions, valid, rules, validRules)
                 .sinkTo(
                         DeadLetterSink.builder()
                                 .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
@@ -202,6 +237,20 @@ public final class FraudDetectionJob {
                 .name("dead-letter-sink");
 
         PipelineValidator.validate(env, checkpoints);
+    }
+
+    /** Avro values in the Confluent wire format, keyed by card so a card's records stay ordered. */
+    private static <T extends SpecificRecord> KafkaRecordSerializationSchema<T> avroByCard(
+            String topic,
+            Class<T> type,
+            SerializableFunction<T, CharSequence> cardId,
+            Configuration config) {
+        return KafkaRecordSerializationSchema.<T>builder()
+                .setTopic(topic)
+                .setKeySerializationSchema(
+                        record -> cardId.apply(record).toString().getBytes(StandardCharsets.UTF_8))
+                .setValueSerializationSchema(ConfluentAvro.serializer(type, topic, config))
+                .build();
     }
 
     static ValidationResult validate(PaymentTransaction tx) {

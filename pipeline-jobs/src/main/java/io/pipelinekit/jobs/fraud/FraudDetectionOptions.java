@@ -34,6 +34,16 @@ public final class FraudDetectionOptions {
                             "Topic of FraudAlert records, written exactly-once (read it with"
                                     + " isolation.level=read_committed).");
 
+    public static final ConfigOption<String> LATE_TRANSACTIONS_TOPIC =
+            ConfigOptions.key("fraud.late-transactions-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Optional topic for late transactions (behind the watermark), written"
+                                    + " exactly-once for review. They are scored by the rules"
+                                    + " without a time window either way, and counted in the"
+                                    + " lateTransactions metric.");
+
     public static final ConfigOption<Duration> MAX_OUT_OF_ORDERNESS =
             ConfigOptions.key("fraud.max-out-of-orderness")
                     .durationType()

@@ -25,6 +25,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -35,6 +36,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -46,7 +48,7 @@ import java.util.Optional;
  */
 @Internal
 public final class FraudScoringFunction
-        extends KeyedBroadcastProcessFunction<String, PaymentTransaction, FraudRule, FraudAlert> {
+        extends KeyedBroadcastProcessFunction<String, PaymentTransaction, RuleUpdate, FraudAlert> {
 
     private static final long serialVersionUID = 1L;
 
@@ -63,6 +65,7 @@ public final class FraudScoringFunction
 
     private transient ValueState<List<PastTransaction>> history;
     private transient MapState<Long, List<PaymentTransaction>> pending;
+    private transient ValueState<Long> cleanupAt;
     private transient Map<String, Rule> compiled;
     private transient Map<String, Counter> alertsByRule;
     private transient Counter scored;
@@ -89,6 +92,10 @@ public final class FraudScoringFunction
                         new ListTypeInfo<>(TypeInformation.of(PastTransaction.class)));
         historyDescriptor.enableTimeToLive(ttl);
         history = getRuntimeContext().getState(historyDescriptor);
+        ValueStateDescriptor<Long> cleanupDescriptor =
+                new ValueStateDescriptor<>("history-cleanup-at", Types.LONG);
+        cleanupDescriptor.enableTimeToLive(ttl);
+        cleanupAt = getRuntimeContext().getState(cleanupDescriptor);
         pending =
                 getRuntimeContext()
                         .getMapState(
@@ -117,7 +124,7 @@ public final class FraudScoringFunction
             List<PastTransaction> past = history();
             evaluate(tx, visible(before(past, tx), t), ctx.getBroadcastState(RULES), out, false);
             insert(past, PastTransaction.of(tx));
-            history.update(trim(past, ctx.timerService().currentWatermark()));
+            updateHistory(trim(past, ctx.timerService().currentWatermark()), ctx.timerService());
             return;
         }
         List<PaymentTransaction> atTime = pending.get(t);
@@ -133,17 +140,55 @@ public final class FraudScoringFunction
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FraudAlert> out)
             throws Exception {
         List<PaymentTransaction> due = pending.get(timestamp);
-        if (due == null) {
+        if (due != null) {
+            pending.remove(timestamp);
+            due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
+            List<PastTransaction> past = history();
+            for (PaymentTransaction tx : due) {
+                evaluate(tx, visible(past, timestamp), ctx.getBroadcastState(RULES), out, true);
+                past.add(PastTransaction.of(tx));
+            }
+            updateHistory(trim(past, timestamp), ctx.timerService());
+        }
+        Long cleanup = cleanupAt.value();
+        if (cleanup != null && cleanup == timestamp) {
+            // The card's newest transaction is now older than any rule may look back: the card
+            // leaves no state and no timer behind until it is used again.
+            history.clear();
+            cleanupAt.clear();
+        }
+    }
+
+    /**
+     * Stores the history and moves the card's cleanup timer to when its newest transaction leaves
+     * the history horizon, so inactive cards are dropped in event time (TTL is the backstop when
+     * event time stops).
+     */
+    private void updateHistory(List<PastTransaction> past, TimerService timers) throws Exception {
+        Long current = cleanupAt.value();
+        Long due =
+                past.isEmpty()
+                        ? null
+                        : past.get(past.size() - 1).eventTimeMillis + maxHistoryAge.toMillis();
+        if (past.isEmpty()) {
+            // Only a late transaction older than the horizon came: nothing to keep.
+            history.clear();
+        } else {
+            history.update(past);
+        }
+        if (Objects.equals(current, due)) {
             return;
         }
-        pending.remove(timestamp);
-        due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
-        List<PastTransaction> past = history();
-        for (PaymentTransaction tx : due) {
-            evaluate(tx, visible(past, timestamp), ctx.getBroadcastState(RULES), out, true);
-            past.add(PastTransaction.of(tx));
+        // A pending transaction may share the timer's timestamp: its timer must stay.
+        if (current != null && !pending.contains(current)) {
+            timers.deleteEventTimeTimer(current);
         }
-        history.update(trim(past, timestamp));
+        if (due == null) {
+            cleanupAt.clear();
+        } else {
+            timers.registerEventTimeTimer(due);
+            cleanupAt.update(due);
+        }
     }
 
     private void evaluate(
@@ -181,14 +226,20 @@ public final class FraudScoringFunction
     }
 
     private Rule compiled(FraudRule definition) {
+        // Definitions were validated before the broadcast (RuleValidator), so this cannot fail.
         String key = definition.getRuleId() + "@" + definition.getVersion();
         return compiled.computeIfAbsent(key, k -> Rule.of(definition));
     }
 
     @Override
-    public void processBroadcastElement(FraudRule rule, Context ctx, Collector<FraudAlert> out)
+    public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<FraudAlert> out)
             throws Exception {
         BroadcastState<String, FraudRule> rules = ctx.getBroadcastState(RULES);
+        if (update.isRemoval()) {
+            rules.remove(update.ruleId);
+            return;
+        }
+        FraudRule rule = update.definition;
         FraudRule current = rules.get(rule.getRuleId());
         // A replayed older version never replaces a newer one.
         if (current == null || rule.getVersion() >= current.getVersion()) {

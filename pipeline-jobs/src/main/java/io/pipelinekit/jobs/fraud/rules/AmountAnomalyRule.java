@@ -25,6 +25,15 @@ public final class AmountAnomalyRule implements Rule {
         this.minHistory = parameters.getMinHistory();
         this.historySize = parameters.getHistorySize();
         this.deviations = parameters.getStandardDeviations();
+        // A standard deviation needs two amounts.
+        RuleChecks.atLeast("amount-anomaly", "minHistory", minHistory, 2);
+        RuleChecks.atLeast("amount-anomaly", "historySize", historySize, minHistory);
+        RuleChecks.positive("amount-anomaly", "standardDeviations", deviations);
+    }
+
+    @Override
+    public int historyDepth() {
+        return historySize;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.pipelinekit.schemas.payments.PaymentTransaction;
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,27 @@ public final class CardTestingRule implements Rule {
         this.minSmall = parameters.getMinSmallTransactions();
         this.largeAmount = parameters.getLargeAmount();
         this.windowMillis = parameters.getWindowSeconds() * 1000L;
+        RuleChecks.positive("card-testing", "smallAmount", smallAmount);
+        RuleChecks.positive("card-testing", "largeAmount", largeAmount);
+        if (largeAmount.compareTo(smallAmount) <= 0) {
+            throw new IllegalArgumentException(
+                    "card-testing rule: largeAmount "
+                            + largeAmount
+                            + " must be above smallAmount "
+                            + smallAmount);
+        }
+        RuleChecks.atLeast("card-testing", "minSmallTransactions", minSmall, 1);
+        RuleChecks.atLeast("card-testing", "windowSeconds", parameters.getWindowSeconds(), 1);
+    }
+
+    @Override
+    public Duration lookback() {
+        return Duration.ofMillis(windowMillis);
+    }
+
+    @Override
+    public int historyDepth() {
+        return minSmall;
     }
 
     @Override

@@ -25,6 +25,12 @@ public final class ImpossibleTravelRule implements Rule {
     public ImpossibleTravelRule(ImpossibleTravelParameters parameters) {
         this.maxSpeedKmh = parameters.getMaxSpeedKmh();
         this.minDistanceKm = parameters.getMinDistanceKm();
+        RuleChecks.positive("impossible-travel", "maxSpeedKmh", maxSpeedKmh);
+        if (!(minDistanceKm >= 0)) {
+            throw new IllegalArgumentException(
+                    "impossible-travel rule: minDistanceKm must not be negative but is "
+                            + minDistanceKm);
+        }
     }
 
     @Override

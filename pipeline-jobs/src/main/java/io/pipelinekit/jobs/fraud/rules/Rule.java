@@ -9,6 +9,7 @@ import io.pipelinekit.schemas.payments.PaymentTransaction;
 
 import org.apache.flink.annotation.PublicEvolving;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,7 +30,28 @@ public interface Rule {
     /** Whether the rule looks at a time window of earlier transactions (late records skip it). */
     boolean usesWindow();
 
-    /** The rule a {@link FraudRule} definition describes. */
+    /**
+     * How far back in event time the rule looks; the job's history ({@code fraud.history.max-age})
+     * must cover it, or the rule would silently see too little.
+     */
+    default Duration lookback() {
+        return Duration.ZERO;
+    }
+
+    /**
+     * How many earlier transactions the rule looks at, at most; the job's history ({@code
+     * fraud.history.max-transactions}) must hold them.
+     */
+    default int historyDepth() {
+        return 0;
+    }
+
+    /**
+     * The rule a {@link FraudRule} definition describes.
+     *
+     * @throws IllegalArgumentException when the parameters are of an unknown kind or out of range,
+     *     with what is wrong
+     */
     static Rule of(FraudRule definition) {
         Object parameters = definition.getParameters();
         if (parameters instanceof VelocityParameters) {

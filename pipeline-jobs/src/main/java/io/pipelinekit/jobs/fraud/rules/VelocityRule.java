@@ -7,6 +7,7 @@ import io.pipelinekit.schemas.payments.PaymentTransaction;
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,28 @@ public final class VelocityRule implements Rule {
         this.windowMillis = parameters.getWindowSeconds() * 1000L;
         this.maxTransactions = parameters.getMaxTransactions();
         this.maxAmount = parameters.getMaxAmount();
+        RuleChecks.atLeast("velocity", "windowSeconds", parameters.getWindowSeconds(), 1);
+        if (maxTransactions == null && maxAmount == null) {
+            throw new IllegalArgumentException(
+                    "velocity rule: set maxTransactions, maxAmount or both; with neither the rule"
+                            + " can never fire");
+        }
+        if (maxTransactions != null) {
+            RuleChecks.atLeast("velocity", "maxTransactions", maxTransactions, 1);
+        }
+        if (maxAmount != null) {
+            RuleChecks.positive("velocity", "maxAmount", maxAmount);
+        }
+    }
+
+    @Override
+    public Duration lookback() {
+        return Duration.ofMillis(windowMillis);
+    }
+
+    @Override
+    public int historyDepth() {
+        return maxTransactions == null ? 0 : maxTransactions;
     }
 
     @Override

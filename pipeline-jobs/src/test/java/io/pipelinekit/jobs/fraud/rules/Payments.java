@@ -11,9 +11,31 @@ import java.util.List;
 import java.util.UUID;
 
 /** Transactions and histories for rule tests: amounts as text, times in seconds. */
-final class Payments {
+public final class Payments {
+
+    /** Second 0 of the test clock. */
+    public static final Instant EPOCH = Instant.ofEpochSecond(1_700_000_000L);
 
     private Payments() {}
+
+    /** An online payment of {@code card}. */
+    public static PaymentTransaction online(String card, String amount, long second) {
+        return PaymentTransaction.newBuilder(online(amount, second))
+                .setTransactionId(
+                        UUID.nameUUIDFromBytes((card + "/" + amount + "@" + second).getBytes()))
+                .setCardId(card)
+                .build();
+    }
+
+    /** A card-present payment of {@code card} at a place. */
+    public static PaymentTransaction present(
+            String card, String amount, long second, double lat, double lon) {
+        return PaymentTransaction.newBuilder(present(amount, second, lat, lon))
+                .setTransactionId(
+                        UUID.nameUUIDFromBytes((card + "/" + amount + "@" + second).getBytes()))
+                .setCardId(card)
+                .build();
+    }
 
     static PaymentTransaction online(String amount, long second) {
         return tx(amount, second, PaymentChannel.ECOMMERCE, null, null);
@@ -44,7 +66,7 @@ final class Payments {
                                         .setCity(null)
                                         .build())
                 .setChannel(channel)
-                .setEventTime(Instant.ofEpochSecond(1_700_000_000L + second))
+                .setEventTime(EPOCH.plusSeconds(second))
                 .build();
     }
 
