@@ -10,6 +10,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -25,6 +26,8 @@ import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
@@ -32,10 +35,17 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -104,6 +114,8 @@ public final class FlinkTestCluster implements AutoCloseable {
     private void startCluster() throws Exception {
         Configuration conf = new Configuration();
         conf.set(RestOptions.BIND_PORT, "0");
+        // Metrics read through REST (metricSum) are at most this old.
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
         conf.set(CoreOptions.TMP_DIRS, workDir.resolve("tmp").toString());
         if (s3 != null) {
@@ -240,6 +252,52 @@ public final class FlinkTestCluster implements AutoCloseable {
                     }
                     return true;
                 });
+    }
+
+    /**
+     * The sum over all subtasks of the job's metric {@code metricName}, read through the REST API
+     * like a dashboard would: a name such as {@code transactionsScored} or {@code
+     * rule.velocity.alerts} matches every operator's metric whose id ends with it. Empty until a
+     * task reported it; values trail the job by up to half a second.
+     */
+    public OptionalDouble metricSum(JobID jobId, String metricName) throws Exception {
+        String base = miniCluster().getRestAddress().get() + "/jobs/" + jobId;
+        double sum = 0;
+        boolean found = false;
+        for (JsonNode vertex : restGet(base).path("vertices")) {
+            String vertexMetrics =
+                    base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+            for (JsonNode metric : restGet(vertexMetrics)) {
+                String id = metric.path("id").asText();
+                if (id.equals(metricName) || id.endsWith("." + metricName)) {
+                    JsonNode values =
+                            restGet(
+                                    vertexMetrics
+                                            + "?agg=sum&get="
+                                            + URLEncoder.encode(id, StandardCharsets.UTF_8));
+                    for (JsonNode value : values) {
+                        sum += value.path("sum").asDouble();
+                        found = true;
+                    }
+                }
+            }
+        }
+        return found ? OptionalDouble.of(sum) : OptionalDouble.empty();
+    }
+
+    private static JsonNode restGet(String url) throws Exception {
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(url))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(
+                    "GET " + url + " returned " + response.statusCode() + ": " + response.body());
+        }
+        return new ObjectMapper().readTree(response.body());
     }
 
     /** Number of checkpoints of the job completed so far. */
