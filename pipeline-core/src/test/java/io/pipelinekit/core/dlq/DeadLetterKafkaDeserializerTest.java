@@ -7,6 +7,7 @@ import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.dlq.KafkaSource;
 import io.pipelinekit.schemas.inventory.StockLevel;
+import io.pipelinekit.testkit.flink.SchemaContexts;
 
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
@@ -177,19 +178,7 @@ class DeadLetterKafkaDeserializerTest {
         OpenCounting.opens.set(0);
         DeadLetterKafkaDeserializer<Integer> deserializer =
                 DeadLetterKafkaDeserializer.wrap(new OpenCounting(), policy().build(), "src");
-        deserializer.open(
-                new DeserializationSchema.InitializationContext() {
-                    @Override
-                    public org.apache.flink.metrics.MetricGroup getMetricGroup() {
-                        return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
-                    }
-
-                    @Override
-                    public org.apache.flink.util.UserCodeClassLoader getUserCodeClassLoader() {
-                        return org.apache.flink.util.SimpleUserCodeClassLoader.create(
-                                DeadLetterKafkaDeserializerTest.class.getClassLoader());
-                    }
-                });
+        deserializer.open(SchemaContexts.deserialization());
         List<Either<DeadLetter, Integer>> out = new ArrayList<>();
 
         deserializer.deserialize(record("bad"), collector(out));
