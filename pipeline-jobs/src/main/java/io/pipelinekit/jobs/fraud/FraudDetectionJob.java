@@ -50,8 +50,8 @@ import java.util.Properties;
 
 /**
  * fraud-detection: scores card payments from Kafka in event time with rules that change at runtime
- * (a compacted rule topic, broadcast to all scorers), keeps a bounded per-card history in RocksDB
- * with TTL, and writes alerts with deterministic ids to Kafka exactly-once.
+ * (a compacted rule topic, broadcast to all scorers), keeps a bounded per-card history in keyed
+ * state with TTL, and writes alerts with deterministic ids to Kafka exactly-once.
  *
  * <pre>
  * flink run -c io.pipelinekit.jobs.fraud.FraudDetectionJob pipeline-jobs.jar --config fraud.yaml
@@ -177,7 +177,8 @@ public final class FraudDetectionJob {
                                 new FraudScoringFunction(
                                         maxHistory,
                                         maxHistoryAge,
-                                        config.get(FraudDetectionOptions.STATE_TTL)),
+                                        config.get(FraudDetectionOptions.STATE_TTL),
+                                        policy),
                                 new AvroTypeInfo<>(FraudAlert.class))
                         .uid("score")
                         .name("score");
@@ -226,7 +227,7 @@ public final class FraudDetectionJob {
                                         .uid("late-transactions-sink")
                                         .name("late-transactions-sink"));
 
-        DeadLetters.union(transactions, valid, rules, validRules)
+        DeadLetters.union(transactions, valid, rules, validRules, alerts)
                 .sinkTo(
                         DeadLetterSink.builder()
                                 .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
@@ -259,6 +260,16 @@ public final class FraudDetectionJob {
         }
         if (tx.getCardId().isBlank()) {
             return ValidationResult.invalid("MISSING_CARD", "transaction without a card id");
+        }
+        if (tx.getLocation() != null
+                && !(Math.abs(tx.getLocation().getLatitude()) <= 90
+                        && Math.abs(tx.getLocation().getLongitude()) <= 180)) {
+            return ValidationResult.invalid(
+                    "INVALID_LOCATION",
+                    "latitude "
+                            + tx.getLocation().getLatitude()
+                            + ", longitude "
+                            + tx.getLocation().getLongitude());
         }
         return ValidationResult.valid();
     }

@@ -1,9 +1,13 @@
 package io.pipelinekit.jobs.fraud.internal;
 
+import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.core.dlq.DeadLetterReporter;
 import io.pipelinekit.jobs.fraud.Alerts;
 import io.pipelinekit.jobs.fraud.rules.PastTransaction;
 import io.pipelinekit.jobs.fraud.rules.Rule;
 import io.pipelinekit.jobs.fraud.rules.RuleHit;
+import io.pipelinekit.schemas.dlq.DeadLetter;
+import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.fraud.FraudAlert;
 import io.pipelinekit.schemas.fraud.FraudRule;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
@@ -30,6 +34,11 @@ import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.annotation.Nullable;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Scores a card's transactions with the current rules (broadcast from the rule topic), in
@@ -49,6 +59,8 @@ import java.util.Optional;
 @Internal
 public final class FraudScoringFunction
         extends KeyedBroadcastProcessFunction<String, PaymentTransaction, RuleUpdate, FraudAlert> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FraudScoringFunction.class);
 
     private static final long serialVersionUID = 1L;
 
@@ -62,21 +74,25 @@ public final class FraudScoringFunction
     private final int maxHistory;
     private final Duration maxHistoryAge;
     private final Duration stateTtl;
+    private final DeadLetterPolicy policy;
 
     private transient ValueState<List<PastTransaction>> history;
     private transient MapState<Long, List<PaymentTransaction>> pending;
     private transient ValueState<Long> cleanupAt;
-    private transient Map<String, Rule> compiled;
+    private transient Map<String, Optional<Rule>> compiled;
     private transient Map<String, Counter> alertsByRule;
     private transient Counter scored;
     private transient Counter late;
     private transient Histogram evaluationNanos;
     private transient MetricGroup metrics;
+    private transient DeadLetterReporter rejects;
 
-    public FraudScoringFunction(int maxHistory, Duration maxHistoryAge, Duration stateTtl) {
+    public FraudScoringFunction(
+            int maxHistory, Duration maxHistoryAge, Duration stateTtl, DeadLetterPolicy policy) {
         this.maxHistory = maxHistory;
         this.maxHistoryAge = maxHistoryAge;
         this.stateTtl = stateTtl;
+        this.policy = policy;
     }
 
     @Override
@@ -107,6 +123,7 @@ public final class FraudScoringFunction
         compiled = new HashMap<>();
         alertsByRule = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup();
+        rejects = DeadLetterReporter.create(policy, "score", metrics);
         scored = metrics.counter("transactionsScored");
         late = metrics.counter("lateTransactions");
         evaluationNanos =
@@ -122,7 +139,13 @@ public final class FraudScoringFunction
             late.inc();
             ctx.output(LATE, tx);
             List<PastTransaction> past = history();
-            evaluate(tx, visible(before(past, tx), t), ctx.getBroadcastState(RULES), out, false);
+            evaluate(
+                    tx,
+                    visible(before(past, tx), t),
+                    ctx.getBroadcastState(RULES),
+                    out,
+                    ctx::output,
+                    false);
             insert(past, PastTransaction.of(tx));
             updateHistory(trim(past, ctx.timerService().currentWatermark()), ctx.timerService());
             return;
@@ -145,8 +168,17 @@ public final class FraudScoringFunction
             due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
             List<PastTransaction> past = history();
             for (PaymentTransaction tx : due) {
-                evaluate(tx, visible(past, timestamp), ctx.getBroadcastState(RULES), out, true);
-                past.add(PastTransaction.of(tx));
+                // Usually every entry is earlier. After a restore the watermark starts over (it is
+                // not checkpointed), so a payment behind the old watermark may arrive on time: it
+                // still sees only what was before it, and the history stays ordered.
+                evaluate(
+                        tx,
+                        visible(before(past, tx), timestamp),
+                        ctx.getBroadcastState(RULES),
+                        out,
+                        ctx::output,
+                        true);
+                insert(past, PastTransaction.of(tx));
             }
             updateHistory(trim(past, timestamp), ctx.timerService());
         }
@@ -196,6 +228,7 @@ public final class FraudScoringFunction
             List<PastTransaction> past,
             ReadOnlyBroadcastState<String, FraudRule> rules,
             Collector<FraudAlert> out,
+            BiConsumer<OutputTag<DeadLetter>, DeadLetter> deadLetters,
             boolean windowRules)
             throws Exception {
         scored.inc();
@@ -208,11 +241,29 @@ public final class FraudScoringFunction
         enabled.sort(Comparator.comparing(FraudRule::getRuleId));
         for (FraudRule definition : enabled) {
             Rule rule = compiled(definition);
-            if (!windowRules && rule.usesWindow()) {
+            if (rule == null || (!windowRules && rule.usesWindow())) {
                 continue;
             }
             long start = System.nanoTime();
-            Optional<RuleHit> hit = rule.evaluate(tx, past);
+            Optional<RuleHit> hit;
+            try {
+                hit = rule.evaluate(tx, past);
+            } catch (RuntimeException e) {
+                // A rule that cannot handle this payment must not fail the job: the payment is
+                // replayed from state after every restart, so the job would never get past it.
+                rejects.reject(
+                        tx,
+                        FailureStage.PROCESS,
+                        "RULE_FAILED",
+                        "rule "
+                                + definition.getRuleId()
+                                + " v"
+                                + definition.getVersion()
+                                + " failed: "
+                                + e,
+                        deadLetters);
+                continue;
+            }
             evaluationNanos.update(System.nanoTime() - start);
             if (hit.isPresent()) {
                 alertsByRule
@@ -225,25 +276,52 @@ public final class FraudScoringFunction
         }
     }
 
+    /**
+     * The rule for a definition, or null for one that is no longer valid: definitions are validated
+     * before the broadcast (RuleValidator), but rules restored from a savepoint of an older version
+     * of the job were validated by its older checks.
+     */
+    @Nullable
     private Rule compiled(FraudRule definition) {
-        // Definitions were validated before the broadcast (RuleValidator), so this cannot fail.
-        String key = definition.getRuleId() + "@" + definition.getVersion();
-        return compiled.computeIfAbsent(key, k -> Rule.of(definition));
+        return compiled.computeIfAbsent(
+                        definition.getRuleId(),
+                        id -> {
+                            try {
+                                return Optional.of(Rule.of(definition));
+                            } catch (IllegalArgumentException e) {
+                                LOG.warn(
+                                        "Rule {} v{} from the job's state is invalid and is"
+                                                + " skipped until a valid version is published: {}",
+                                        definition.getRuleId(),
+                                        definition.getVersion(),
+                                        e.getMessage());
+                                return Optional.empty();
+                            }
+                        })
+                .orElse(null);
     }
 
     @Override
     public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<FraudAlert> out)
             throws Exception {
         BroadcastState<String, FraudRule> rules = ctx.getBroadcastState(RULES);
+        compiled.remove(update.ruleId);
         if (update.isRemoval()) {
             rules.remove(update.ruleId);
             return;
         }
         FraudRule rule = update.definition;
         FraudRule current = rules.get(rule.getRuleId());
-        // A replayed older version never replaces a newer one.
-        if (current == null || rule.getVersion() >= current.getVersion()) {
+        // Only a higher version applies: a replayed older version never rolls a rule back, and a
+        // changed definition under the same version would give two meanings to one alert id.
+        if (current == null || rule.getVersion() > current.getVersion()) {
             rules.put(rule.getRuleId(), rule);
+        } else if (rule.getVersion() == current.getVersion() && !rule.equals(current)) {
+            LOG.warn(
+                    "Rule {} v{} was published again with a different definition and is ignored;"
+                            + " publish changes with a higher version",
+                    rule.getRuleId(),
+                    rule.getVersion());
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.Objects;
 @Internal
 public final class RuleUpdate {
 
-    /** The rule's id: the record key. */
+    /** The rule's id: the record key (or the definition's id for a record without a key). */
     public String ruleId;
 
     /** The definition in force from now on; null when the rule was removed. */
@@ -31,6 +31,11 @@ public final class RuleUpdate {
 
     public static RuleUpdate of(FraudRule definition) {
         return new RuleUpdate(definition.getRuleId(), definition);
+    }
+
+    /** A definition published under {@code key} (which should be its rule id). */
+    public static RuleUpdate of(@Nullable String key, FraudRule definition) {
+        return new RuleUpdate(key == null ? definition.getRuleId() : key, definition);
     }
 
     public static RuleUpdate removed(String ruleId) {

@@ -48,6 +48,7 @@ public final class RuleUpdateDeserializer
                             RuleUpdate.removed(new String(record.key(), StandardCharsets.UTF_8))));
             return;
         }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         definitions.deserialize(
                 record,
                 new Collector<>() {
@@ -56,7 +57,7 @@ public final class RuleUpdateDeserializer
                         out.collect(
                                 result.isLeft()
                                         ? Either.Left(result.left())
-                                        : Either.Right(RuleUpdate.of(result.right())));
+                                        : Either.Right(RuleUpdate.of(key, result.right())));
                     }
 
                     @Override

@@ -35,6 +35,17 @@ public final class RuleValidator implements Validator<RuleUpdate> {
         if (update.definition.getRuleId().isBlank()) {
             return ValidationResult.invalid("INVALID_RULE", "rule without a ruleId");
         }
+        if (!update.ruleId.equals(update.definition.getRuleId())) {
+            // On a compacted topic the key is the rule's identity: a tombstone for the rule id
+            // would not remove this record, and compaction would keep both.
+            return ValidationResult.invalid(
+                    "RULE_KEY_MISMATCH",
+                    "rule "
+                            + update.definition.getRuleId()
+                            + " was published under the key '"
+                            + update.ruleId
+                            + "'; publish each rule keyed by its ruleId (UTF-8)");
+        }
         Rule rule;
         try {
             rule = Rule.of(update.definition);

@@ -26,7 +26,7 @@ public final class ImpossibleTravelRule implements Rule {
         this.maxSpeedKmh = parameters.getMaxSpeedKmh();
         this.minDistanceKm = parameters.getMinDistanceKm();
         RuleChecks.positive("impossible-travel", "maxSpeedKmh", maxSpeedKmh);
-        if (!(minDistanceKm >= 0)) {
+        if (!(minDistanceKm >= 0) || Double.isInfinite(minDistanceKm)) {
             throw new IllegalArgumentException(
                     "impossible-travel rule: minDistanceKm must not be negative but is "
                             + minDistanceKm);

@@ -8,9 +8,9 @@ final class RuleChecks {
     private RuleChecks() {}
 
     static void positive(String rule, String field, double value) {
-        if (!(value > 0)) {
+        if (!(value > 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(
-                    rule + " rule: " + field + " must be positive but is " + value);
+                    rule + " rule: " + field + " must be a positive finite number but is " + value);
         }
     }
 

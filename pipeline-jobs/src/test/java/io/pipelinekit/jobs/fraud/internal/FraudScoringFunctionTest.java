@@ -1,5 +1,7 @@
 package io.pipelinekit.jobs.fraud.internal;
 
+import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.core.dlq.DeadLetters;
 import io.pipelinekit.jobs.fraud.Alerts;
 import io.pipelinekit.jobs.fraud.FraudRules;
 import io.pipelinekit.schemas.fraud.FraudAlert;
@@ -189,6 +191,87 @@ class FraudScoringFunctionTest {
     }
 
     @Test
+    void aCleanupTimerMovedAwayKeepsThePendingTransactionThatSharesItsTime() throws Exception {
+        rule(FraudRules.rule("impossible-travel", 1, new ImpossibleTravelParameters(900.0, 50.0)));
+        tx(present("c", "20", 0, 52.52, 13.40));
+        watermark(0); // cleanup timer at 3600 s
+        PaymentTransaction newYork = present("c", "20", 3600, 40.71, -74.01);
+        tx(newYork); // pending, with a timer at the same 3600 s
+        tx(present("c", "20", 100, 52.52, 13.40));
+        watermark(100); // moves the cleanup to 3700 s; the timer at 3600 s must stay
+        watermark(3600);
+        assertThat(alerts()).containsExactly(key("impossible-travel", 1, newYork));
+    }
+
+    @Test
+    void afterARestoreAPaymentBehindTheOldWatermarkSeesOnlyWhatWasBeforeIt() throws Exception {
+        rule(FraudRules.rule("impossible-travel", 1, new ImpossibleTravelParameters(900.0, 50.0)));
+        PaymentTransaction berlin0 = present("c", "20", 0, 52.52, 13.40);
+        PaymentTransaction berlin1000 = present("c", "20", 1000, 52.52, 13.40);
+        tx(berlin0);
+        tx(berlin1000);
+        watermark(1000);
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        harness.close();
+
+        // The watermark is not checkpointed: after the restore, 500 s is not late.
+        harness = harness(snapshot);
+        PaymentTransaction newYork500 = present("c", "20", 500, 40.71, -74.01);
+        tx(newYork500);
+        watermark(500);
+        PaymentTransaction newYork1100 = present("c", "20", 1100, 40.71, -74.01);
+        tx(newYork1100);
+        watermark(1100);
+
+        assertThat(harness.extractOutputValues())
+                .extracting(FraudAlert::getTransactionId, FraudAlert::getRelatedTransactionIds)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                newYork500.getTransactionId(),
+                                List.of(berlin0.getTransactionId().toString())),
+                        // The history stayed in event-time order: Berlin at 1000 s came last.
+                        org.assertj.core.groups.Tuple.tuple(
+                                newYork1100.getTransactionId(),
+                                List.of(berlin1000.getTransactionId().toString())));
+    }
+
+    @Test
+    void anInvalidRuleFromOldStateIsSkippedAndTheOthersStillScore() throws Exception {
+        // Written before rules validated their parameters: restored from such a savepoint.
+        harness.processElement2(
+                new StreamRecord<>(
+                        RuleUpdate.of(
+                                FraudRules.rule(
+                                        "amount-anomaly",
+                                        1,
+                                        new io.pipelinekit.schemas.fraud.AmountAnomalyParameters(
+                                                1, 5, 3.0)))));
+        rule(FraudRules.velocity(1, 60, 1, null));
+        tx(online("c", "5", 0));
+        tx(online("c", "5", 10));
+        watermark(10);
+        // The invalid amount-anomaly rule is skipped; velocity still works.
+        assertThat(alerts()).containsExactly(key("velocity", 1, online("c", "5", 10)));
+    }
+
+    @Test
+    void aRuleThatFailsOnAPaymentDeadLettersItInsteadOfFailingTheJob() throws Exception {
+        rule(FraudRules.rule("impossible-travel", 1, new ImpossibleTravelParameters(900.0, 50.0)));
+        rule(FraudRules.velocity(1, 120, 1, null));
+        tx(present("c", "20", 0, 52.52, 13.40));
+        // The job's validation stops such coordinates; the scorer must survive them anyway, as
+        // the payment would otherwise fail again from state after every restart.
+        PaymentTransaction broken = present("c", "20", 60, Double.NaN, Double.NaN);
+        tx(broken);
+        watermark(60);
+
+        assertThat(harness.getSideOutput(DeadLetters.TAG))
+                .extracting(r -> r.getValue().getReason())
+                .containsExactly("RULE_FAILED");
+        assertThat(alerts()).containsExactly(key("velocity", 1, broken));
+    }
+
+    @Test
     void stateTtlDropsTheHistoryOfCardsWhoseEventTimeStopped() throws Exception {
         rule(FraudRules.velocity(1, 60, 1, null));
         harness.setStateTtlProcessingTime(0);
@@ -223,7 +306,8 @@ class FraudScoringFunctionTest {
             harness(OperatorSubtaskState restoreFrom) throws Exception {
         CoBroadcastWithKeyedOperator<String, PaymentTransaction, RuleUpdate, FraudAlert> operator =
                 new CoBroadcastWithKeyedOperator<>(
-                        new FraudScoringFunction(10, MAX_AGE, TTL),
+                        new FraudScoringFunction(
+                                10, MAX_AGE, TTL, DeadLetterPolicy.builder("test").build()),
                         List.of(FraudScoringFunction.RULES));
         KeySelector<PaymentTransaction, String> byCard = PaymentTransaction::getCardId;
         var h = new KeyedTwoInputStreamOperatorTestHarness<>(operator, byCard, null, Types.STRING);

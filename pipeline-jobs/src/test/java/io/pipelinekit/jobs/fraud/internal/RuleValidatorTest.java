@@ -50,6 +50,15 @@ class RuleValidatorTest {
                 "fraud.history.max-transactions");
     }
 
+    @Test
+    void rejectsADefinitionPublishedUnderAnotherKey() {
+        ValidationResult result =
+                validator.validate(
+                        RuleUpdate.of("velocity-v2", FraudRules.velocity(2, 60, 5, null)));
+        assertThat(result.reason()).isEqualTo("RULE_KEY_MISMATCH");
+        assertThat(result.message()).contains("velocity-v2");
+    }
+
     private void assertInvalid(FraudRule rule, String reason, String mentions) {
         ValidationResult result = validator.validate(RuleUpdate.of(rule));
         assertThat(result.isValid()).as("%s", rule).isFalse();

@@ -21,6 +21,7 @@ final class ContainerKafkaService implements KafkaService {
                         .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                         .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                         .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                        .withEnv("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", "3600000")
                         // Keeps test records with historical event times; see EmbeddedKafkaBroker.
                         .withEnv("KAFKA_LOG_RETENTION_MS", "-1");
         container.start();
