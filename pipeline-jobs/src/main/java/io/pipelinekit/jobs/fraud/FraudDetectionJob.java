@@ -98,6 +98,9 @@ public final class FraudDetectionJob {
         DeadLetterPolicy policy =
                 DeadLetterPolicy.fromConfig(NAME, config, PipelineConfig.secretValues(config));
         Properties kafka = KafkaFactories.clientProperties(config);
+        // Transactions may stay open as long as the brokers allow (by default), so a preset with
+        // long checkpoints works wherever the brokers permit it, and fails with the reason if not.
+        Duration brokerMax = ExactlyOnceKafkaSink.brokerMaxTransactionTimeout(kafka);
 
         KafkaSource<Either<DeadLetter, PaymentTransaction>> transactionsSource =
                 KafkaFactories.<Either<DeadLetter, PaymentTransaction>>source(
@@ -195,6 +198,7 @@ public final class FraudDetectionJob {
                                 .transactionalIdPrefix(transactionalIdPrefix)
                                 .checkpointSettings(checkpoints)
                                 .transactionTimeout(transactionTimeout)
+                                .brokerMaxTransactionTimeout(brokerMax)
                                 .serializer(
                                         avroByCard(
                                                 alertsTopic,
@@ -216,6 +220,8 @@ public final class FraudDetectionJob {
                                                                 transactionalIdPrefix + "-late")
                                                         .checkpointSettings(checkpoints)
                                                         .transactionTimeout(transactionTimeout)
+                                                        .brokerMaxTransactionTimeout(brokerMax)
+                                                        .brokerMaxTransactionTimeout(brokerMax)
                                                         .serializer(
                                                                 avroByCard(
                                                                         lateTopic,
@@ -237,7 +243,7 @@ public final class FraudDetectionJob {
                 .uid("dead-letter-sink")
                 .name("dead-letter-sink");
 
-        PipelineValidator.validate(env, checkpoints);
+        PipelineValidator.validate(env, checkpoints, brokerMax);
     }
 
     /** Avro values in the Confluent wire format, keyed by card so a card's records stay ordered. */
