@@ -1,10 +1,13 @@
 package io.pipelinekit.core.dlq;
 
+import io.pipelinekit.core.kafka.KafkaFactories;
+import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.schemas.dlq.CdcSource;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.KafkaSource;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -30,6 +33,9 @@ import java.util.Properties;
  *                 .build())
  *         .uid("dead-letter-sink").name("dead-letter-sink");
  * }</pre>
+ *
+ * <p>Jobs configured with {@link DeadLetterOptions} and the Kafka options use {@link
+ * #fromConfig(ReadableConfig)}.
  */
 @PublicEvolving
 public final class DeadLetterSink {
@@ -72,6 +78,18 @@ public final class DeadLetterSink {
                         new RecordHeader(
                                 REASON_HEADER,
                                 letter.getReason().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /**
+     * The dead-letter sink a job's configuration describes: {@code dlq.topic} on the cluster of
+     * {@code kafka.bootstrap-servers}, with the job's Kafka client settings (security included).
+     */
+    public static KafkaSink<DeadLetter> fromConfig(ReadableConfig config) {
+        return builder()
+                .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
+                .kafkaProperties(KafkaFactories.clientProperties(config))
+                .topic(config.get(DeadLetterOptions.TOPIC))
+                .build();
     }
 
     /** Builder of the dead-letter {@link KafkaSink}. */

@@ -150,12 +150,7 @@ public final class PaymentsPerMerchantJob {
                 .name("counts");
 
         DeadLetters.union(payments, valid)
-                .sinkTo(
-                        DeadLetterSink.builder()
-                                .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
-                                .kafkaProperties(KafkaFactories.clientProperties(config))
-                                .topic(config.get(DeadLetterOptions.TOPIC))
-                                .build())
+                .sinkTo(DeadLetterSink.fromConfig(config))
                 .uid("dead-letters")
                 .name("dead-letters");
 

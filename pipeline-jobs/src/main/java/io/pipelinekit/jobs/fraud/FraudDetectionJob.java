@@ -234,12 +234,7 @@ public final class FraudDetectionJob {
                                         .name("late-transactions-sink"));
 
         DeadLetters.union(transactions, valid, rules, validRules, alerts)
-                .sinkTo(
-                        DeadLetterSink.builder()
-                                .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
-                                .kafkaProperties(kafka)
-                                .topic(config.get(DeadLetterOptions.TOPIC))
-                                .build())
+                .sinkTo(DeadLetterSink.fromConfig(config))
                 .uid("dead-letter-sink")
                 .name("dead-letter-sink");
 

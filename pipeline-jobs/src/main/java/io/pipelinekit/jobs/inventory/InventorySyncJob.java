@@ -248,12 +248,7 @@ public final class InventorySyncJob {
         for (int i = 1; i < deadLetters.size(); i++) {
             all = all.union(deadLetters.get(i));
         }
-        all.sinkTo(
-                        DeadLetterSink.builder()
-                                .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
-                                .kafkaProperties(kafka)
-                                .topic(config.get(DeadLetterOptions.TOPIC))
-                                .build())
+        all.sinkTo(DeadLetterSink.fromConfig(config))
                 .uid("dead-letter-sink")
                 .name("dead-letter-sink");
 

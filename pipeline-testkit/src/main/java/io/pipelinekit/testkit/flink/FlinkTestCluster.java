@@ -72,6 +72,9 @@ import java.util.function.Supplier;
 @PublicEvolving
 public final class FlinkTestCluster implements AutoCloseable {
 
+    private static final HttpClient REST_CLIENT = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static final Logger LOG = LoggerFactory.getLogger(FlinkTestCluster.class);
     private static final Duration POLL = Duration.ofMillis(50);
 
@@ -287,17 +290,16 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     private static JsonNode restGet(String url) throws Exception {
         HttpResponse<String> response =
-                HttpClient.newHttpClient()
-                        .send(
-                                HttpRequest.newBuilder(URI.create(url))
-                                        .timeout(Duration.ofSeconds(10))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString());
+                REST_CLIENT.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException(
                     "GET " + url + " returned " + response.statusCode() + ": " + response.body());
         }
-        return new ObjectMapper().readTree(response.body());
+        return JSON.readTree(response.body());
     }
 
     /** Number of checkpoints of the job completed so far. */
