@@ -3,14 +3,19 @@ package io.pipelinekit.core.dlq;
 import io.pipelinekit.schemas.dlq.DeadLetter;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.util.Objects;
 
 /**
  * The dead-letter side output every stage of a job shares, and the splitter that puts a source's
@@ -48,6 +53,20 @@ public final class DeadLetters {
                                 decoded.getType())
                         .getRightType();
         return decoded.process(new Splitter<T>(), valueType).uid(uid).name(uid);
+    }
+
+    /**
+     * Adds {@code source} to {@code env} with uid and name {@code uid} and splits its dead letters
+     * off to {@link #TAG} (operator {@code uid + "-dead-letters"}); give the source's deserializer
+     * the same uid (e.g. {@link io.pipelinekit.core.kafka.KafkaFactories#avroSource}).
+     */
+    public static <T> SingleOutputStreamOperator<T> fromSource(
+            StreamExecutionEnvironment env,
+            Source<Either<DeadLetter, T>, ?, ?> source,
+            WatermarkStrategy<Either<DeadLetter, T>> watermarks,
+            String uid) {
+        Objects.requireNonNull(uid, "uid");
+        return split(env.fromSource(source, watermarks, uid).uid(uid), uid + "-dead-letters");
     }
 
     /** All dead letters of the given operators' {@link #TAG} side outputs, as one stream. */

@@ -28,6 +28,11 @@ final class KafkaDeadLetterOutput implements DeadLetterOutput {
     }
 
     @Override
+    public String toString() {
+        return "Kafka topic " + topic;
+    }
+
+    @Override
     public DeadLetterOutput.Writer open() {
         Properties config = new Properties();
         config.putAll(properties);

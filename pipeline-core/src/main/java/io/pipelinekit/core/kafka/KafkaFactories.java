@@ -1,6 +1,11 @@
 package io.pipelinekit.core.kafka;
 
+import io.pipelinekit.core.dlq.DeadLetterKafkaDeserializer;
+import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.core.dlq.DeadLetters;
+import io.pipelinekit.core.formats.avro.ConfluentAvro;
 import io.pipelinekit.core.kafka.KafkaOptions.SecurityProtocol;
+import io.pipelinekit.schemas.dlq.DeadLetter;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ReadableConfig;
@@ -10,7 +15,9 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.types.Either;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.util.Objects;
@@ -139,6 +146,34 @@ public final class KafkaFactories {
                 .setGroupId(groupId)
                 .setStartingOffsets(
                         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+    }
+
+    /**
+     * A source of Avro records in the Confluent wire format ({@code schema-registry.*} options)
+     * from {@code topics}; records it cannot decode become dead letters naming {@code uid}. Add it
+     * with {@link DeadLetters#fromSource} under the same uid.
+     *
+     * <pre>{@code
+     * SingleOutputStreamOperator<PaymentTransaction> payments =
+     *         DeadLetters.fromSource(
+     *                 env,
+     *                 KafkaFactories.avroSource(config, PaymentTransaction.class, policy, "payments", topic),
+     *                 watermarks,
+     *                 "payments");
+     * }</pre>
+     */
+    public static <T extends SpecificRecord> KafkaSource<Either<DeadLetter, T>> avroSource(
+            ReadableConfig config,
+            Class<T> type,
+            DeadLetterPolicy policy,
+            String uid,
+            String... topics) {
+        Objects.requireNonNull(type, "type");
+        return KafkaFactories.<Either<DeadLetter, T>>source(config, topics)
+                .setDeserializer(
+                        DeadLetterKafkaDeserializer.wrap(
+                                ConfluentAvro.deserializer(type, config), policy, uid))
+                .build();
     }
 
     /** A sink with the configured delivery guarantee, transactional ids and security. */

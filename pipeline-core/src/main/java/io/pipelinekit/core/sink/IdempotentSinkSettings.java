@@ -1,8 +1,10 @@
 package io.pipelinekit.core.sink;
 
+import io.pipelinekit.core.dlq.DeadLetterOptions;
 import io.pipelinekit.core.dlq.DeadLetterOutput;
 import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.core.dlq.FailureAction;
+import io.pipelinekit.core.kafka.KafkaFactories;
 import io.pipelinekit.schemas.dlq.FailureStage;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -60,10 +62,20 @@ public final class IdempotentSinkSettings implements Serializable {
         return new Builder(policy);
     }
 
-    /** A builder with the values of {@link IdempotentSinkOptions} in {@code config}. */
+    /**
+     * A builder with the values of {@link IdempotentSinkOptions} in {@code config}; where {@code
+     * dlq.topic} is set, rejected records go to that topic (as {@link
+     * io.pipelinekit.core.dlq.DeadLetterSink#fromConfig} writes it).
+     */
     public static Builder fromConfig(ReadableConfig config, DeadLetterPolicy policy) {
-        return builder(policy)
-                .maxBatchSize(config.get(IdempotentSinkOptions.BATCH_MAX_RECORDS))
+        Builder builder = builder(policy);
+        config.getOptional(DeadLetterOptions.TOPIC)
+                .ifPresent(
+                        topic ->
+                                builder.deadLetterOutput(
+                                        DeadLetterOutput.kafka(
+                                                KafkaFactories.clientProperties(config), topic)));
+        return builder.maxBatchSize(config.get(IdempotentSinkOptions.BATCH_MAX_RECORDS))
                 .maxBufferedRecords(config.get(IdempotentSinkOptions.BUFFER_MAX_RECORDS))
                 .maxBufferTime(config.get(IdempotentSinkOptions.BUFFER_MAX_TIME))
                 .retries(

@@ -6,6 +6,7 @@ import io.pipelinekit.core.dlq.ReplayOptions;
 import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.core.sink.IdempotentSinkOptions;
+import io.pipelinekit.core.sink.postgres.PostgresSinkOptions;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,8 @@ class OptionsReferenceTest {
         CheckpointOptions.class,
         DeadLetterOptions.class,
         ReplayOptions.class,
-        IdempotentSinkOptions.class
+        IdempotentSinkOptions.class,
+        PostgresSinkOptions.class
     };
 
     private static final Path DOC = Paths.get("..", "docs", "options.md");

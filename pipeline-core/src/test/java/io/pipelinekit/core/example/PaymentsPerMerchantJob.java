@@ -4,19 +4,16 @@ import io.pipelinekit.core.checkpoint.CheckpointOptions;
 import io.pipelinekit.core.checkpoint.CheckpointSettings;
 import io.pipelinekit.core.checkpoint.PipelineValidator;
 import io.pipelinekit.core.config.PipelineConfig;
-import io.pipelinekit.core.dlq.DeadLetterKafkaDeserializer;
 import io.pipelinekit.core.dlq.DeadLetterOptions;
 import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.core.dlq.DeadLetterSink;
 import io.pipelinekit.core.dlq.DeadLetters;
 import io.pipelinekit.core.dlq.GuardedFunctions;
 import io.pipelinekit.core.dlq.ValidationResult;
-import io.pipelinekit.core.formats.avro.ConfluentAvro;
 import io.pipelinekit.core.kafka.KafkaFactories;
 import io.pipelinekit.core.kafka.KafkaOptions;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.core.time.EventTimeWatermarks;
-import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 
 import org.apache.flink.api.common.functions.AggregateFunction;
@@ -26,13 +23,11 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
-import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 
 import java.time.Duration;
@@ -89,30 +84,21 @@ public final class PaymentsPerMerchantJob {
                 DeadLetterPolicy.fromConfig(
                         "payments-per-merchant", config, PipelineConfig.secretValues(config));
 
-        KafkaSource<Either<DeadLetter, PaymentTransaction>> source =
-                KafkaFactories.<Either<DeadLetter, PaymentTransaction>>source(
-                                config, config.get(JobOptions.INPUT_TOPIC))
-                        .setDeserializer(
-                                DeadLetterKafkaDeserializer.wrap(
-                                        ConfluentAvro.deserializer(
-                                                PaymentTransaction.class, config),
-                                        policy,
-                                        "payments"))
-                        .build();
         SingleOutputStreamOperator<PaymentTransaction> payments =
-                DeadLetters.split(
-                        env.fromSource(
-                                        source,
-                                        EventTimeWatermarks.<PaymentTransaction>builder()
-                                                .timestamp(
-                                                        (p, previous) ->
-                                                                p.getEventTime().toEpochMilli())
-                                                .maxOutOfOrderness(Duration.ofSeconds(5))
-                                                .idleness(Duration.ofSeconds(30))
-                                                .buildForDeadLetterSource(),
-                                        "payments")
-                                .uid("payments"),
-                        "payments-dead-letters");
+                DeadLetters.fromSource(
+                        env,
+                        KafkaFactories.avroSource(
+                                config,
+                                PaymentTransaction.class,
+                                policy,
+                                "payments",
+                                config.get(JobOptions.INPUT_TOPIC)),
+                        EventTimeWatermarks.<PaymentTransaction>builder()
+                                .timestamp((p, previous) -> p.getEventTime().toEpochMilli())
+                                .maxOutOfOrderness(Duration.ofSeconds(5))
+                                .idleness(Duration.ofSeconds(30))
+                                .buildForDeadLetterSource(),
+                        "payments");
 
         SingleOutputStreamOperator<PaymentTransaction> valid =
                 payments.process(

@@ -12,6 +12,7 @@ import io.pipelinekit.core.sink.postgres.internal.TargetTable;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.util.function.SerializableFunction;
 
 import javax.annotation.Nullable;
@@ -243,6 +244,24 @@ public final class PostgresUpsertSink<T> extends IdempotentSink<T> {
         /** {@code jdbc:postgresql://host:port/database} (plus driver parameters, e.g. TLS). */
         public Builder<T> jdbcUrl(String url) {
             this.jdbcUrl = Objects.requireNonNull(url, "jdbcUrl");
+            return this;
+        }
+
+        /**
+         * The URL and credentials of {@link PostgresSinkOptions} in {@code config}; the URL is
+         * required, the credentials are optional (the URL may carry them).
+         */
+        public Builder<T> connection(ReadableConfig config) {
+            jdbcUrl(
+                    config.getOptional(PostgresSinkOptions.URL)
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalArgumentException(
+                                                    "The PostgreSQL sink has no target: set "
+                                                            + PostgresSinkOptions.URL.key()
+                                                            + " (jdbc:postgresql://host:port/db).")));
+            this.username = config.get(PostgresSinkOptions.USERNAME);
+            this.password = config.get(PostgresSinkOptions.PASSWORD);
             return this;
         }
 

@@ -8,6 +8,8 @@ import io.pipelinekit.core.sink.postgres.internal.PgText;
 import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.inventory.StockLevel;
 
+import org.apache.flink.configuration.Configuration;
+
 import org.apache.avro.util.Utf8;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,40 @@ class PostgresUpsertSinkTest {
                                         .build())
                 .hasMessageContaining("key column 'warehouse_id' has no value")
                 .hasMessageContaining("'version' is both mapped and the version column");
+    }
+
+    @Test
+    void theConnectionComesFromTheSinkOptions() {
+        assertThatThrownBy(
+                        () ->
+                                PostgresUpsertSink.<StockLevel>builder()
+                                        .connection(new Configuration()))
+                .hasMessageContaining("set sink.postgres.url");
+        Configuration config = new Configuration();
+        config.set(PostgresSinkOptions.URL, "jdbc:mysql://db/x");
+        config.set(PostgresSinkOptions.USERNAME, "sync");
+        assertThatThrownBy(
+                        () ->
+                                PostgresUpsertSink.<StockLevel>builder()
+                                        .connection(config)
+                                        .table("stock_levels")
+                                        .keyColumns("product_id")
+                                        .column("product_id", StockLevel::getProductId)
+                                        .version("version", StockLevel::getVersion)
+                                        .settings(SETTINGS)
+                                        .build())
+                .hasMessageContaining("not a PostgreSQL URL: jdbc:mysql://db/x");
+        config.set(PostgresSinkOptions.URL, "jdbc:postgresql://db/x");
+        assertThat(
+                        PostgresUpsertSink.<StockLevel>builder()
+                                .connection(config)
+                                .table("stock_levels")
+                                .keyColumns("product_id")
+                                .column("product_id", StockLevel::getProductId)
+                                .version("version", StockLevel::getVersion)
+                                .settings(SETTINGS)
+                                .build())
+                .isNotNull();
     }
 
     @Test
