@@ -1,7 +1,13 @@
 package io.pipelinekit.core.config;
 
+import io.pipelinekit.core.checkpoint.CheckpointOptions;
 import io.pipelinekit.core.config.internal.ConfigFiles;
 import io.pipelinekit.core.config.internal.OptionCatalog;
+import io.pipelinekit.core.dlq.DeadLetterOptions;
+import io.pipelinekit.core.kafka.KafkaOptions;
+import io.pipelinekit.core.registry.SchemaRegistryOptions;
+import io.pipelinekit.core.sink.IdempotentSinkOptions;
+import io.pipelinekit.core.sink.postgres.PostgresSinkOptions;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
@@ -166,6 +172,21 @@ public final class PipelineConfig {
                 optionClasses.add(Objects.requireNonNull(c, "options class"));
             }
             return this;
+        }
+
+        /**
+         * The options of every building block of the core a job configures: {@link KafkaOptions},
+         * {@link SchemaRegistryOptions}, {@link CheckpointOptions}, {@link DeadLetterOptions},
+         * {@link IdempotentSinkOptions} and {@link PostgresSinkOptions}.
+         */
+        public Loader coreOptions() {
+            return options(
+                    KafkaOptions.class,
+                    SchemaRegistryOptions.class,
+                    CheckpointOptions.class,
+                    DeadLetterOptions.class,
+                    IdempotentSinkOptions.class,
+                    PostgresSinkOptions.class);
         }
 
         /** Options without a default that the job cannot run without. */

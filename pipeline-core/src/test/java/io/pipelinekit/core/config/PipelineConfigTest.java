@@ -5,6 +5,8 @@ import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.core.dlq.FailureAction;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.core.registry.SubjectNameStrategy;
+import io.pipelinekit.core.sink.IdempotentSinkOptions;
+import io.pipelinekit.core.sink.postgres.PostgresSinkOptions;
 import io.pipelinekit.schemas.dlq.FailureStage;
 
 import org.apache.logging.log4j.Level;
@@ -59,6 +61,34 @@ class PipelineConfigTest {
         assertThat(config.source("dlq.topic")).isEqualTo(PipelineConfig.Source.ARGUMENT);
         assertThat(config.source("schema-registry.retry.max-attempts"))
                 .isEqualTo(PipelineConfig.Source.DEFAULT);
+    }
+
+    @Test
+    void coreOptionsAcceptEveryBuildingBlocksKeys() {
+        PipelineConfig config =
+                PipelineConfig.loader()
+                        .coreOptions()
+                        .environment(Map.of("PIPELINEKIT_SINK_POSTGRES_PASSWORD", "s3cret"))
+                        .require(DeadLetterOptions.TOPIC)
+                        .args(
+                                "--kafka.bootstrap-servers=broker:9092",
+                                "--sink.postgres.url=jdbc:postgresql://db/x",
+                                "--sink.batch.max-records=10",
+                                "--checkpoint.storage=s3://bucket/checkpoints",
+                                "--dlq.topic=job.dlq")
+                        .load();
+        assertThat(config.get(PostgresSinkOptions.URL)).isEqualTo("jdbc:postgresql://db/x");
+        assertThat(config.get(PostgresSinkOptions.PASSWORD)).isEqualTo("s3cret");
+        assertThat(config.get(IdempotentSinkOptions.BATCH_MAX_RECORDS)).isEqualTo(10);
+        assertThat(PipelineConfig.secretValues(config.configuration())).containsExactly("s3cret");
+        assertThatThrownBy(
+                        () ->
+                                PipelineConfig.loader()
+                                        .coreOptions()
+                                        .args("--no.such-option=1")
+                                        .environment(Map.of())
+                                        .load())
+                .hasMessageContaining("no.such-option");
     }
 
     @Test
