@@ -24,6 +24,7 @@ import io.pipelinekit.core.sink.postgres.PostgresConnections;
 import io.pipelinekit.core.sink.postgres.PostgresUpsertSink;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions.Mode;
 import io.pipelinekit.jobs.inventory.internal.ChangeEventDeserializer;
+import io.pipelinekit.jobs.inventory.internal.CheckpointSafeCdcSource;
 import io.pipelinekit.jobs.inventory.internal.InventoryMonitor;
 import io.pipelinekit.jobs.inventory.internal.JdbcUrl;
 import io.pipelinekit.jobs.inventory.internal.StockLevelFunction;
@@ -264,9 +265,8 @@ public final class InventorySyncJob {
         return level.getProductId() + "/" + level.getWarehouseId();
     }
 
-    private static PostgresSourceBuilder.PostgresIncrementalSource<
-                    Either<DeadLetter, InventoryChangeEvent>>
-            cdcSource(Configuration config, DeadLetterPolicy policy) throws SQLException {
+    private static CheckpointSafeCdcSource<Either<DeadLetter, InventoryChangeEvent>> cdcSource(
+            Configuration config, DeadLetterPolicy policy) throws SQLException {
         JdbcUrl url =
                 JdbcUrl.parse(
                         config.getOptional(InventorySyncOptions.SOURCE_URL)
@@ -305,22 +305,25 @@ public final class InventorySyncJob {
         debezium.setProperty("publication.name", ReplicationSlots.publicationName(slot));
         debezium.setProperty("publication.autocreate.mode", "filtered");
         debezium.setProperty("decimal.handling.mode", "string");
-        return PostgresSourceBuilder.PostgresIncrementalSource
-                .<Either<DeadLetter, InventoryChangeEvent>>builder()
-                .hostname(url.host)
-                .port(url.port)
-                .database(url.database)
-                .schemaList(table.substring(0, table.indexOf('.')))
-                .tableList(table)
-                .username(config.get(InventorySyncOptions.SOURCE_USERNAME))
-                .password(config.get(InventorySyncOptions.SOURCE_PASSWORD))
-                .slotName(slot)
-                .decodingPluginName("pgoutput")
-                .splitSize(config.get(InventorySyncOptions.SNAPSHOT_SPLIT_SIZE))
-                .startupOptions(startup)
-                .debeziumProperties(debezium)
-                .deserializer(new ChangeEventDeserializer(policy, snapshotVersion))
-                .build();
+        // Wrapped so that a checkpoint cannot lose the last snapshot chunk; the wrapper keeps the
+        // serializers, so savepoints taken before it was added still restore.
+        return CheckpointSafeCdcSource.wrap(
+                PostgresSourceBuilder.PostgresIncrementalSource
+                        .<Either<DeadLetter, InventoryChangeEvent>>builder()
+                        .hostname(url.host)
+                        .port(url.port)
+                        .database(url.database)
+                        .schemaList(table.substring(0, table.indexOf('.')))
+                        .tableList(table)
+                        .username(config.get(InventorySyncOptions.SOURCE_USERNAME))
+                        .password(config.get(InventorySyncOptions.SOURCE_PASSWORD))
+                        .slotName(slot)
+                        .decodingPluginName("pgoutput")
+                        .splitSize(config.get(InventorySyncOptions.SNAPSHOT_SPLIT_SIZE))
+                        .startupOptions(startup)
+                        .debeziumProperties(debezium)
+                        .deserializer(new ChangeEventDeserializer(policy, snapshotVersion))
+                        .build());
     }
 
     private static KafkaSource<Either<DeadLetter, InventoryChangeEvent>> changelogSource(
