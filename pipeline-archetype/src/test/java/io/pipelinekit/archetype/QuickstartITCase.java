@@ -1,6 +1,7 @@
 package io.pipelinekit.archetype;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -39,19 +40,16 @@ class QuickstartITCase {
     private static final Path ROOT = Paths.get(System.getProperty("pipelinekit.root"));
     private static final String VERSION = System.getProperty("pipelinekit.version");
 
-    @TempDir Path scratch;
+    /** Kept when the test fails: the generated project, its reports and its target/test.log. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path scratch;
 
     @Test
     void theGeneratedRepositoryBuildsAndPassesItsTests() throws Exception {
         Path target = ROOT.resolve("pipeline-archetype/target/quickstart");
         Path repository = target.resolve("repository");
         stage(repository);
-        Path settings = target.resolve("settings.xml");
-        Files.writeString(
-                settings,
-                "<settings><localRepository>"
-                        + repository.toAbsolutePath()
-                        + "</localRepository></settings>\n");
+        Path settings = stagingSettings(target.resolve("settings.xml"), repository);
 
         String commands = quickstartCommands();
         assertThat(commands)
@@ -75,6 +73,8 @@ class QuickstartITCase {
         Process process = bash.start();
         boolean finished = process.waitFor(20, TimeUnit.MINUTES);
         if (!finished) {
+            // The nested Maven builds and their Kafka, PostgreSQL and Flink JVMs too.
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
         assertThat(finished && process.exitValue() == 0)
@@ -87,7 +87,9 @@ class QuickstartITCase {
                 .containsEntry(
                         "com.example.payments.MerchantTotalsJobITCase",
                         "tests=2 failures=0 errors=0 skipped=0");
-        assertJobJar(project.resolve("target/payments-job-1.0-SNAPSHOT.jar"));
+        Path jar = project.resolve("target/payments-job-1.0-SNAPSHOT.jar");
+        assertJobJar(jar);
+        assertBuiltFromThisBuild(jar);
         assertUsesOnlyPublicApi(project);
         assertThat(
                         ownLines(
@@ -95,6 +97,30 @@ class QuickstartITCase {
                                         "src/main/java/com/example/payments/MerchantTotalsJob.java")))
                 .as("lines of the generated job's own code")
                 .isLessThanOrEqualTo(MAX_JOB_LINES);
+    }
+
+    /**
+     * The user's Maven settings (mirrors, proxies) with {@code repository} as local repository. Not
+     * {@code -Dmaven.repo.local}: the generated tests would inherit it and the test kit would
+     * download its servers into the staging repository.
+     */
+    private static Path stagingSettings(Path file, Path repository) throws IOException {
+        Path user = Paths.get(System.getProperty("user.home"), ".m2", "settings.xml");
+        String settings =
+                Files.exists(user)
+                        ? Files.readString(user, StandardCharsets.UTF_8)
+                        : "<settings>\n</settings>\n";
+        settings = settings.replaceAll("(?s)<localRepository>.*?</localRepository>", "");
+        Matcher open = Pattern.compile("<settings[^>]*>").matcher(settings);
+        assertThat(open.find()).as("a <settings> element in %s", user).isTrue();
+        settings =
+                settings.substring(0, open.end())
+                        + "<localRepository>"
+                        + repository.toAbsolutePath()
+                        + "</localRepository>"
+                        + settings.substring(open.end());
+        Files.writeString(file, settings, StandardCharsets.UTF_8);
+        return file;
     }
 
     /** Copies the parent POM and each published module's POM and jar into {@code repository}. */
@@ -189,6 +215,13 @@ class QuickstartITCase {
                         "org/assertj/",
                         "org/apache/flink/runtime/",
                         "org/apache/flink/streaming/api/environment/",
+                        "org/apache/flink/api/common/",
+                        "org/apache/flink/configuration/",
+                        "org/apache/flink/test/",
+                        "org/eclipse/aether/",
+                        "software/amazon/awssdk/",
+                        "io/zonky/",
+                        "org/testcontainers/",
                         "org/apache/logging/log4j/")) {
             assertThat(entries)
                     .as("nothing from %s in the job jar", forbidden)
@@ -196,16 +229,30 @@ class QuickstartITCase {
         }
     }
 
+    /**
+     * The job jar holds this build's pipeline-core, byte for byte: not a stale snapshot from the
+     * user's repository.
+     */
+    private static void assertBuiltFromThisBuild(Path jar) throws IOException {
+        String entry = "io/pipelinekit/core/dlq/DeadLetters.class";
+        byte[] built =
+                Files.readAllBytes(ROOT.resolve("pipeline-core/target/classes").resolve(entry));
+        try (JarFile file = new JarFile(jar.toFile())) {
+            assertThat(file.getInputStream(file.getEntry(entry)).readAllBytes())
+                    .as("%s in the job jar is the one this build compiled", entry)
+                    .isEqualTo(built);
+        }
+    }
+
     private static void assertUsesOnlyPublicApi(Path project) throws IOException {
+        Pattern internal = Pattern.compile("io\\.pipelinekit\\.[\\w.]*\\.internal\\b");
         List<String> internalImports = new ArrayList<>();
         try (Stream<Path> sources = Files.walk(project.resolve("src"))) {
             for (Path source :
                     sources.filter(p -> p.toString().endsWith(".java"))
                             .collect(Collectors.toList())) {
                 for (String line : Files.readAllLines(source)) {
-                    if (line.startsWith("import")
-                            && line.contains("io.pipelinekit")
-                            && line.contains(".internal.")) {
+                    if (internal.matcher(line).find()) {
                         internalImports.add(project.relativize(source) + ": " + line);
                     }
                 }

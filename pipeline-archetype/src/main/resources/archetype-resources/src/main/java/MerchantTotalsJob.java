@@ -17,6 +17,7 @@ import io.pipelinekit.core.sink.IdempotentSinkSettings;
 import io.pipelinekit.core.sink.postgres.PostgresSinkOptions;
 import io.pipelinekit.core.sink.postgres.PostgresUpsertSink;
 import io.pipelinekit.core.time.EventTimeWatermarks;
+import io.pipelinekit.core.time.LateRecords;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -27,6 +28,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -84,18 +86,15 @@ public final class MerchantTotalsJob {
                                 .buildForDeadLetterSource(),
                         "payments");
         SingleOutputStreamOperator<PaymentTransaction> valid =
-                payments.process(
-                                GuardedFunctions.validate(
-                                        "validate", policy, MerchantTotalsJob::check),
-                                payments.getType())
-                        .uid("validate")
-                        .name("validate");
+                GuardedFunctions.validate(payments, "validate", policy, MerchantTotalsJob::check);
+        OutputTag<MerchantMinute> late = LateRecords.tag(MerchantMinute.TYPE);
         SingleOutputStreamOperator<MerchantMinute> totals =
-                valid.map(MerchantMinute::of, TypeInformation.of(MerchantMinute.class))
+                valid.map(MerchantMinute::of, MerchantMinute.TYPE)
                         .uid("to-minutes")
                         .name("to-minutes")
                         .keyBy(MerchantMinute::merchantId, Types.STRING)
                         .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+                        .sideOutputLateData(late)
                         .reduce(MerchantMinute::plus)
                         .uid("totals")
                         .name("totals");
@@ -114,6 +113,7 @@ public final class MerchantTotalsJob {
                 .addTo(totals, "totals-postgres");
 
         DeadLetters.union(payments, valid)
+                .union(LateRecords.toDeadLetters(totals.getSideOutput(late), policy, "late"))
                 .sinkTo(DeadLetterSink.fromConfig(config))
                 .uid("dead-letters")
                 .name("dead-letters");
@@ -129,6 +129,8 @@ public final class MerchantTotalsJob {
     /** One merchant's payments in one minute (a record: Flink serializes it as a POJO). */
     public record MerchantMinute(
             String merchantId, long windowStart, long payments, BigDecimal amount) {
+        static final TypeInformation<MerchantMinute> TYPE =
+                TypeInformation.of(MerchantMinute.class);
 
         static MerchantMinute of(PaymentTransaction p) {
             // windowStart: the start of the payment's tumbling minute.

@@ -36,6 +36,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,13 @@ class MerchantTotalsJobITCase {
             List.of(
                     "m-a " + MINUTE + " 10 125.0000 (version 10)",
                     "m-b " + MINUTE + " 20 250.0000 (version 20)");
+
+    /** Stage and reason of each dead letter the bad and the late payment must produce. */
+    private static final List<String> EXPECTED_DEAD_LETTERS =
+            List.of(
+                    "DESERIALIZE/WRONG_MAGIC_BYTE",
+                    "PROCESS/LATE_RECORD",
+                    "VALIDATE/NON_POSITIVE_AMOUNT");
 
     @TempDir Path work;
     private String input;
@@ -94,9 +102,9 @@ class MerchantTotalsJobITCase {
         FLINK.cluster().submit(env, "merchant-totals");
         try {
             assertThat(awaitTotals()).isEqualTo(EXPECTED_TOTALS);
-            assertThat(deadLetters())
-                    .containsExactlyInAnyOrder(
-                            "VALIDATE/NON_POSITIVE_AMOUNT", "DESERIALIZE/WRONG_MAGIC_BYTE");
+            produceLatePayment(config);
+            assertThat(deadLetters()).isEqualTo(EXPECTED_DEAD_LETTERS);
+            assertThat(totals()).as("a late payment changes no total").isEqualTo(EXPECTED_TOTALS);
         } finally {
             FLINK.cluster().cancelAllJobs(Duration.ofSeconds(30));
         }
@@ -107,7 +115,8 @@ class MerchantTotalsJobITCase {
         Path jar = Paths.get(System.getProperty("job.jar"));
         assertThat(jar).exists();
         Map<String, String> options = options(work.resolve("checkpoints").toUri().toString());
-        produceTestPayments(load(options));
+        Configuration config = load(options);
+        produceTestPayments(config);
         Path configFile = work.resolve("merchant-totals.yaml");
         StringBuilder yaml = new StringBuilder();
         options.forEach(
@@ -130,7 +139,8 @@ class MerchantTotalsJobITCase {
             assertThat(awaitTotals())
                     .as("cluster logs:%n%s", flink.logTail(40))
                     .isEqualTo(EXPECTED_TOTALS);
-            assertThat(deadLetters()).hasSize(2);
+            produceLatePayment(config);
+            assertThat(deadLetters()).isEqualTo(EXPECTED_DEAD_LETTERS);
             flink.cancel(job);
         }
     }
@@ -211,6 +221,18 @@ class MerchantTotalsJobITCase {
         }
     }
 
+    /** A payment for the first minute, after its window fired (watermark at 115 s). */
+    private void produceLatePayment(Configuration config) throws Exception {
+        SerializationSchema<PaymentTransaction> serializer =
+                ConfluentAvro.serializer(PaymentTransaction.class, input, config);
+        serializer.open(null);
+        try (KafkaProducer<byte[], byte[]> producer = KAFKA.service().producer(Map.of())) {
+            PaymentTransaction late =
+                    SampleRecords.payment("m-a", new BigDecimal("99.00"), MINUTE.plusSeconds(10));
+            producer.send(new ProducerRecord<>(input, 0, null, serializer.serialize(late)));
+        }
+    }
+
     private List<String> awaitTotals() throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         List<String> rows = totals();
@@ -246,14 +268,16 @@ class MerchantTotalsJobITCase {
         return rows;
     }
 
-    /** Stage and reason of each dead letter, once both bad payments arrived. */
+    /** Stage and reason of each dead letter (sorted), once all expected ones arrived. */
     private List<String> deadLetters() throws Exception {
         List<String> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
-                KAFKA.service().readCommitted(dlq, 2, Duration.ofMinutes(1))) {
+                KAFKA.service()
+                        .readCommitted(dlq, EXPECTED_DEAD_LETTERS.size(), Duration.ofMinutes(1))) {
             var letter = DeadLetterCodec.decode(record.value());
             letters.add(letter.getStage() + "/" + letter.getReason());
         }
+        Collections.sort(letters);
         return letters;
     }
 }

@@ -177,7 +177,9 @@ public final class PipelineConfig {
         /**
          * The options of every building block of the core a job configures: {@link KafkaOptions},
          * {@link SchemaRegistryOptions}, {@link CheckpointOptions}, {@link DeadLetterOptions},
-         * {@link IdempotentSinkOptions} and {@link PostgresSinkOptions}.
+         * {@link IdempotentSinkOptions} and {@link PostgresSinkOptions}. A job that uses only some
+         * of them may prefer {@link #options} with just those: unknown keys are refused, and keys
+         * of unused blocks then count as unknown.
          */
         public Loader coreOptions() {
             return options(

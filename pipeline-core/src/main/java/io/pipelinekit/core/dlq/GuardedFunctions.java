@@ -6,7 +6,11 @@ import io.pipelinekit.schemas.dlq.FailureStage;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+
+import java.util.Objects;
 
 /**
  * Wraps user functions so that an exception, or a failed validation, turns the input record into a
@@ -93,5 +97,18 @@ public final class GuardedFunctions {
                     }
                     out.collect(value);
                 });
+    }
+
+    /**
+     * Validates {@code stream} in an operator with uid and name {@code uid}: valid records pass on,
+     * invalid ones become VALIDATE dead letters on {@link DeadLetters#TAG}.
+     */
+    public static <T> SingleOutputStreamOperator<T> validate(
+            DataStream<T> stream, String uid, DeadLetterPolicy policy, Validator<T> validator) {
+        Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(uid, "uid");
+        return stream.process(validate(uid, policy, validator), stream.getType())
+                .uid(uid)
+                .name(uid);
     }
 }

@@ -63,18 +63,26 @@ public final class IdempotentSinkSettings implements Serializable {
     }
 
     /**
-     * A builder with the values of {@link IdempotentSinkOptions} in {@code config}; where {@code
-     * dlq.topic} is set, rejected records go to that topic (as {@link
-     * io.pipelinekit.core.dlq.DeadLetterSink#fromConfig} writes it).
+     * A builder with the values of {@link IdempotentSinkOptions} in {@code config}; when {@code
+     * policy} dead-letters sink failures and {@code dlq.topic} is set, rejected records go to that
+     * topic (as {@link io.pipelinekit.core.dlq.DeadLetterSink#fromConfig} writes it).
      */
     public static Builder fromConfig(ReadableConfig config, DeadLetterPolicy policy) {
+        Objects.requireNonNull(config, "config");
         Builder builder = builder(policy);
+        if (policy.actionFor(FailureStage.SINK) != FailureAction.DEAD_LETTER) {
+            return withOptions(builder, config);
+        }
         config.getOptional(DeadLetterOptions.TOPIC)
                 .ifPresent(
                         topic ->
                                 builder.deadLetterOutput(
                                         DeadLetterOutput.kafka(
                                                 KafkaFactories.clientProperties(config), topic)));
+        return withOptions(builder, config);
+    }
+
+    private static Builder withOptions(Builder builder, ReadableConfig config) {
         return builder.maxBatchSize(config.get(IdempotentSinkOptions.BATCH_MAX_RECORDS))
                 .maxBufferedRecords(config.get(IdempotentSinkOptions.BUFFER_MAX_RECORDS))
                 .maxBufferTime(config.get(IdempotentSinkOptions.BUFFER_MAX_TIME))
@@ -208,7 +216,9 @@ public final class IdempotentSinkSettings implements Serializable {
                         "The dead-letter policy of job '"
                                 + deadLetterPolicy.jobName()
                                 + "' sends records the sink's target rejects to the dead-letter"
-                                + " queue, but no deadLetterOutput is set: set one (e.g."
+                                + " queue, but no deadLetterOutput is set: set "
+                                + DeadLetterOptions.TOPIC.key()
+                                + " (with fromConfig) or deadLetterOutput(...) (e.g."
                                 + " DeadLetterOutput.kafka(properties, \"<job>.dlq\")), or choose"
                                 + " SKIP_AND_COUNT or FAIL for stage SINK.");
             }

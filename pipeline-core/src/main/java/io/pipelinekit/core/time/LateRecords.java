@@ -1,5 +1,11 @@
 package io.pipelinekit.core.time;
 
+import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.core.dlq.DeadLetters;
+import io.pipelinekit.core.dlq.internal.DeadLetterFactory;
+import io.pipelinekit.schemas.dlq.DeadLetter;
+import io.pipelinekit.schemas.dlq.FailureStage;
+
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -9,6 +15,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.util.Objects;
 
 /**
  * Routes records that arrive behind the watermark to a {@code late} side output and counts them
@@ -47,6 +55,69 @@ public final class LateRecords {
     /** The routing function itself, for use inside other operator chains. */
     public static <T> ProcessFunction<T, T> router(TypeInformation<T> type) {
         return new Router<>(tag(type));
+    }
+
+    /**
+     * Turns late records, e.g. a window's {@code sideOutputLateData}, into dead letters (stage
+     * PROCESS, reason {@value #LATE_REASON}, the record as payload, counted as {@code
+     * lateRecords}), so a late record is never dropped silently; late records never fail the job.
+     *
+     * <pre>{@code
+     * OutputTag<Payment> late = LateRecords.tag(payments.getType());
+     * SingleOutputStreamOperator<Total> totals =
+     *         payments.keyBy(...).window(...).sideOutputLateData(late).reduce(...);
+     * DataStream<DeadLetter> lateLetters =
+     *         LateRecords.toDeadLetters(totals.getSideOutput(late), policy, "late-payments");
+     * }</pre>
+     */
+    public static <T> SingleOutputStreamOperator<DeadLetter> toDeadLetters(
+            DataStream<T> late, DeadLetterPolicy policy, String uid) {
+        Objects.requireNonNull(late, "late");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(uid, "uid");
+        return late.process(lateLetters(policy, uid), DeadLetters.typeInfo()).uid(uid).name(uid);
+    }
+
+    static <T> ProcessFunction<T, DeadLetter> lateLetters(DeadLetterPolicy policy, String uid) {
+        return new LateLetters<>(policy, uid);
+    }
+
+    /** Reason code of the dead letters of {@link #toDeadLetters}. */
+    public static final String LATE_REASON = "LATE_RECORD";
+
+    private static final class LateLetters<T> extends ProcessFunction<T, DeadLetter> {
+        private static final long serialVersionUID = 1L;
+        private final DeadLetterPolicy policy;
+        private final String uid;
+        private transient DeadLetterFactory letters;
+        private transient Counter lateRecords;
+
+        LateLetters(DeadLetterPolicy policy, String uid) {
+            this.policy = policy;
+            this.uid = uid;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            letters = new DeadLetterFactory(policy, uid);
+            lateRecords = getRuntimeContext().getMetricGroup().counter("lateRecords");
+        }
+
+        @Override
+        public void processElement(T value, Context ctx, Collector<DeadLetter> out) {
+            lateRecords.inc();
+            out.collect(
+                    letters.fromInput(
+                            value,
+                            FailureStage.PROCESS,
+                            LATE_REASON,
+                            "event time "
+                                    + ctx.timestamp()
+                                    + " is behind the watermark "
+                                    + ctx.timerService().currentWatermark()
+                                    + ": its window had already fired",
+                            null));
+        }
     }
 
     private static final class Router<T> extends ProcessFunction<T, T> {

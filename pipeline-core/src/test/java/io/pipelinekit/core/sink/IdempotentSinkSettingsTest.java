@@ -33,6 +33,9 @@ class IdempotentSinkSettingsTest {
         assertThat(settings.maxBatchSize()).isEqualTo(50);
         assertThat(settings.maxBufferTime()).isEqualTo(Duration.ofMillis(200));
         assertThat(settings.deadLetterOutput()).as("no dlq.topic, no output").isNull();
+        assertThatThrownBy(() -> IdempotentSinkSettings.fromConfig(config, POLICY).build())
+                .as("dead-lettering without a topic")
+                .hasMessageContaining("set dlq.topic");
     }
 
     @Test
@@ -46,5 +49,8 @@ class IdempotentSinkSettingsTest {
         IdempotentSinkSettings settings = IdempotentSinkSettings.fromConfig(config, POLICY).build();
         assertThat(settings.deadLetterOutput()).isNotNull();
         assertThat(settings.deadLetterOutput().toString()).contains("job.dlq");
+        assertThat(IdempotentSinkSettings.fromConfig(config, SKIP).build().deadLetterOutput())
+                .as("a policy that never dead-letters sink failures opens no producer")
+                .isNull();
     }
 }

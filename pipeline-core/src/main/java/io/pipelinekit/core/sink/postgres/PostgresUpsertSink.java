@@ -248,10 +248,12 @@ public final class PostgresUpsertSink<T> extends IdempotentSink<T> {
         }
 
         /**
-         * The URL and credentials of {@link PostgresSinkOptions} in {@code config}; the URL is
-         * required, the credentials are optional (the URL may carry them).
+         * The URL and credentials of {@link PostgresSinkOptions} in {@code config}: the URL is
+         * required; {@code sink.postgres.username} and {@code sink.postgres.password} are used when
+         * set (the password is a secret: from a file or the environment).
          */
         public Builder<T> connection(ReadableConfig config) {
+            Objects.requireNonNull(config, "config");
             jdbcUrl(
                     config.getOptional(PostgresSinkOptions.URL)
                             .orElseThrow(
@@ -260,8 +262,8 @@ public final class PostgresUpsertSink<T> extends IdempotentSink<T> {
                                                     "The PostgreSQL sink has no target: set "
                                                             + PostgresSinkOptions.URL.key()
                                                             + " (jdbc:postgresql://host:port/db).")));
-            this.username = config.get(PostgresSinkOptions.USERNAME);
-            this.password = config.get(PostgresSinkOptions.PASSWORD);
+            config.getOptional(PostgresSinkOptions.USERNAME).ifPresent(u -> this.username = u);
+            config.getOptional(PostgresSinkOptions.PASSWORD).ifPresent(p -> this.password = p);
             return this;
         }
 

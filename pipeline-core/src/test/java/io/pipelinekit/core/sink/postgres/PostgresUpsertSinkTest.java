@@ -92,8 +92,9 @@ class PostgresUpsertSinkTest {
                                 .column("product_id", StockLevel::getProductId)
                                 .version("version", StockLevel::getVersion)
                                 .settings(SETTINGS)
-                                .build())
-                .isNotNull();
+                                .build()
+                                .username())
+                .isEqualTo("sync");
     }
 
     @Test
