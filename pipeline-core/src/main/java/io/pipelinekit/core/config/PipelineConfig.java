@@ -273,7 +273,7 @@ public final class PipelineConfig {
                                     + " <value>, set "
                                     + environmentVariable(option.key())
                                     + ", or put it in the --config file. "
-                                    + option.description());
+                                    + OptionCatalog.describeText(option));
                 }
             }
             PipelineConfig config = new PipelineConfig(configuration, sources, catalog);

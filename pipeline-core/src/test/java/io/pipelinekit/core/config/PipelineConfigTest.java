@@ -123,7 +123,9 @@ class PipelineConfigTest {
                                 loader().require(DeadLetterOptions.TOPIC)
                                         .args("--config", file.toString())
                                         .load())
-                .hasMessageContaining("Missing required option dlq.topic");
+                .hasMessageContaining("Missing required option dlq.topic")
+                .hasMessageContaining("Kafka topic the job writes its dead letters to")
+                .hasMessageNotContaining("Description@");
     }
 
     @Test

@@ -46,6 +46,7 @@ import org.apache.avro.specific.SpecificRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -74,21 +75,33 @@ public final class FraudDetectionJob {
     private FraudDetectionJob() {}
 
     public static void main(String[] args) throws Exception {
-        Configuration config =
-                PipelineConfig.loader()
-                        .options(OPTIONS)
-                        .require(
-                                KafkaOptions.BOOTSTRAP_SERVERS,
-                                KafkaOptions.GROUP_ID,
-                                SchemaRegistryOptions.URL,
-                                CheckpointOptions.STORAGE,
-                                DeadLetterOptions.TOPIC)
-                        .args(args)
-                        .load()
-                        .configuration();
+        Configuration config = loadConfig(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, config);
         env.execute(NAME);
+    }
+
+    /** Parses {@code --config file.yaml} and {@code --key value} arguments. */
+    public static Configuration loadConfig(String[] args) {
+        return loadConfig(args, System.getenv());
+    }
+
+    /**
+     * Like {@link #loadConfig(String[])}, with {@code PIPELINEKIT_*} variables from {@code env}.
+     */
+    public static Configuration loadConfig(String[] args, Map<String, String> env) {
+        return PipelineConfig.loader()
+                .options(OPTIONS)
+                .require(
+                        KafkaOptions.BOOTSTRAP_SERVERS,
+                        KafkaOptions.GROUP_ID,
+                        SchemaRegistryOptions.URL,
+                        CheckpointOptions.STORAGE,
+                        DeadLetterOptions.TOPIC)
+                .args(args)
+                .environment(env)
+                .load()
+                .configuration();
     }
 
     /** Builds the job on {@code env}; all endpoints come from {@code config}. */

@@ -60,6 +60,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -98,6 +99,13 @@ public final class InventorySyncJob {
 
     /** Parses {@code --config file.yaml} and {@code --key value} arguments. */
     public static Configuration loadConfig(String[] args) {
+        return loadConfig(args, System.getenv());
+    }
+
+    /**
+     * Like {@link #loadConfig(String[])}, with {@code PIPELINEKIT_*} variables from {@code env}.
+     */
+    public static Configuration loadConfig(String[] args, Map<String, String> env) {
         return PipelineConfig.loader()
                 .options(OPTIONS)
                 .require(
@@ -107,6 +115,7 @@ public final class InventorySyncJob {
                         DeadLetterOptions.TOPIC,
                         InventorySyncOptions.SLOT_NAME)
                 .args(args)
+                .environment(env)
                 .load()
                 .configuration();
     }

@@ -47,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * payments, the expected alerts of the reference model, producing out of order, and reading the
  * committed alerts.
  */
-final class FraudTestBed {
+public final class FraudTestBed {
 
     static final int PARTITIONS = 4;
     static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(30);
@@ -58,11 +58,11 @@ final class FraudTestBed {
     final String rules = "rules-" + suffix;
     final String alerts = "alerts-" + suffix;
     final String late = "late-" + suffix;
-    final String dlq = "fraud-dlq-" + suffix;
+    public final String dlq = "fraud-dlq-" + suffix;
     final String group = "fraud-" + suffix;
-    final Configuration config = new Configuration();
+    public final Configuration config = new Configuration();
 
-    FraudTestBed(KafkaService kafka, String registryUrl, String checkpointStorage) {
+    public FraudTestBed(KafkaService kafka, String registryUrl, String checkpointStorage) {
         this.kafka = kafka;
         kafka.createTopics(
                 new NewTopic(transactions, PARTITIONS, (short) 1),
@@ -84,11 +84,11 @@ final class FraudTestBed {
     }
 
     /** Waits until the job has read every rule published so far (its offsets are committed). */
-    void awaitRulesInForce() throws Exception {
+    public void awaitRulesInForce() throws Exception {
         awaitCommitted(new TopicPartition(rules, 0), kafka.readCommitted(rules).size());
     }
 
-    static List<PaymentTransaction> generate(long seed, int transactions) {
+    public static List<PaymentTransaction> generate(long seed, int transactions) {
         return TransactionGenerator.builder()
                 .seed(seed)
                 .cards(300)
@@ -114,7 +114,7 @@ final class FraudTestBed {
                 scored);
     }
 
-    void publishRules(List<FraudRule> definitions) throws Exception {
+    public void publishRules(List<FraudRule> definitions) throws Exception {
         SerializationSchema<FraudRule> serializer =
                 ConfluentAvro.serializer(FraudRule.class, rules, config);
         serializer.open(null);
@@ -136,7 +136,7 @@ final class FraudTestBed {
      * payment per partition at {@code sentinelTime} so that event time passes every payment before
      * it (minus the out-of-orderness).
      */
-    void produce(
+    public void produce(
             List<PaymentTransaction> payments, @Nullable Instant sentinelTime, boolean malformed)
             throws Exception {
         SerializationSchema<PaymentTransaction> serializer =
@@ -192,7 +192,7 @@ final class FraudTestBed {
     }
 
     /** Reads the committed alerts until the expected number arrived and no more come for 3 s. */
-    List<FraudAlert> awaitAlerts(int expected) throws Exception {
+    public List<FraudAlert> awaitAlerts(int expected) throws Exception {
         DeserializationSchema<FraudAlert> deserializer =
                 ConfluentAvro.deserializer(FraudAlert.class, config);
         deserializer.open(null);

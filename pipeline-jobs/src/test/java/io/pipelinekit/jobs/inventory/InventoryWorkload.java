@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * warehouses) and a seeded random workload of stock movements, new stock rows and deletions, each
  * in its own transaction, as an order system would write them.
  */
-final class InventoryWorkload implements AutoCloseable {
+public final class InventoryWorkload implements AutoCloseable {
 
     private final Connection db;
     private final Random random;
@@ -34,13 +34,14 @@ final class InventoryWorkload implements AutoCloseable {
     private long inserts;
     private long deletes;
 
-    InventoryWorkload(String jdbcUrl, String user, String password, long seed) throws SQLException {
+    public InventoryWorkload(String jdbcUrl, String user, String password, long seed)
+            throws SQLException {
         this.db = DriverManager.getConnection(jdbcUrl, user, password);
         this.random = new Random(seed);
     }
 
     /** Creates the source tables and {@code products x warehouses} stock rows. */
-    InventoryWorkload seed(int productCount, int warehouseCount) throws SQLException {
+    public InventoryWorkload seed(int productCount, int warehouseCount) throws SQLException {
         TargetSchema.run(db, "inventory/source-schema.sql");
         try (Statement statement = db.createStatement()) {
             statement.execute(
@@ -102,7 +103,7 @@ final class InventoryWorkload implements AutoCloseable {
      * Applies {@code count} changes of single stock rows: about 80% movements (quantity changes,
      * logged in stock_movements), 10% new stock rows, 10% deleted rows.
      */
-    void applyChanges(int count) throws SQLException {
+    public void applyChanges(int count) throws SQLException {
         for (int i = 0; i < count; i++) {
             int dice = random.nextInt(10);
             if (dice == 0 && liveKeys.size() > 1) {
