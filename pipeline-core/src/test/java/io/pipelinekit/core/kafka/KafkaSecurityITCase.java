@@ -150,6 +150,48 @@ class KafkaSecurityITCase {
     }
 
     @Test
+    void scramSha512OverTlsAndFailuresNameTheSettingToFix() throws Exception {
+        String topic = broker.createUniqueTopic("sasl-ssl", 1);
+        Configuration config = new Configuration();
+        config.set(KafkaOptions.BOOTSTRAP_SERVERS, broker.saslSslBootstrapServers());
+        config.set(KafkaOptions.SECURITY_PROTOCOL, KafkaOptions.SecurityProtocol.SASL_SSL);
+        config.set(KafkaOptions.SASL_MECHANISM, KafkaOptions.SaslMechanism.SCRAM_SHA_512);
+        config.set(KafkaOptions.SASL_USERNAME, "scram-svc");
+        config.set(KafkaOptions.SASL_PASSWORD, "scram-secret");
+        config.set(KafkaOptions.TRUSTSTORE_LOCATION, broker.truststore().toString());
+        config.set(KafkaOptions.TRUSTSTORE_PASSWORD, broker.truststorePassword());
+
+        send(config, topic, "over-sasl-ssl");
+        assertThat(values(topic)).containsExactly("over-sasl-ssl");
+        assertThat(
+                        ExactlyOnceKafkaSink.brokerMaxTransactionTimeout(
+                                KafkaFactories.clientProperties(config)))
+                .as("the pre-flight read of the brokers' limit works over SASL_SSL")
+                .isEqualTo(Duration.ofHours(1));
+
+        // Wrong password and untrusted certificate: the pre-flight check fails at once with what
+        // to fix (and never prints the password), instead of a job that retries forever.
+        config.set(KafkaOptions.SASL_PASSWORD, "wrong-password-123");
+        assertThatThrownBy(
+                        () ->
+                                ExactlyOnceKafkaSink.brokerMaxTransactionTimeout(
+                                        KafkaFactories.clientProperties(config)))
+                .hasMessageContaining("refused the credentials of user 'scram-svc'")
+                .hasMessageContaining("SCRAM-SHA-512")
+                .hasMessageContaining(KafkaOptions.SASL_PASSWORD.key())
+                .hasMessageNotContaining("wrong-password-123");
+        config.set(KafkaOptions.SASL_PASSWORD, "scram-secret");
+        config.removeConfig(KafkaOptions.TRUSTSTORE_LOCATION);
+        config.removeConfig(KafkaOptions.TRUSTSTORE_PASSWORD);
+        assertThatThrownBy(
+                        () ->
+                                ExactlyOnceKafkaSink.brokerMaxTransactionTimeout(
+                                        KafkaFactories.clientProperties(config)))
+                .hasMessageContaining("TLS handshake")
+                .hasMessageContaining(KafkaOptions.TRUSTSTORE_LOCATION.key());
+    }
+
+    @Test
     void tlsWithTheBrokersTrustStore() throws Exception {
         String topic = broker.createUniqueTopic("tls", 1);
         Configuration config = new Configuration();

@@ -51,7 +51,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     private final boolean tls;
     private Path workDir;
     private String saslBootstrapServers;
+    private static final List<String> SCRAM_MECHANISMS = List.of("SCRAM-SHA-256", "SCRAM-SHA-512");
     private String tlsBootstrapServers;
+    private String saslSslBootstrapServers;
     private SelfSignedCertificate certificate;
     private ChildJvm process;
     private String bootstrapServers;
@@ -83,9 +85,11 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         boolean sasl = !saslUsers.isEmpty() || !scramUsers.isEmpty();
         int saslPort = sasl ? ServiceSupport.freePort() : -1;
         int tlsPort = tls ? ServiceSupport.freePort() : -1;
+        int saslSslPort = sasl && tls ? ServiceSupport.freePort() : -1;
         bootstrapServers = "127.0.0.1:" + brokerPort;
         saslBootstrapServers = sasl ? "127.0.0.1:" + saslPort : null;
         tlsBootstrapServers = tls ? "127.0.0.1:" + tlsPort : null;
+        saslSslBootstrapServers = saslSslPort > 0 ? "127.0.0.1:" + saslSslPort : null;
         if (tls) {
             try {
                 certificate = SelfSignedCertificate.create();
@@ -95,7 +99,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         }
         Path serverProperties = workDir.resolve("server.properties");
         Path log4j = workDir.resolve("log4j2.properties");
-        write(serverProperties, serverProperties(brokerPort, controllerPort, saslPort, tlsPort));
+        write(
+                serverProperties,
+                serverProperties(brokerPort, controllerPort, saslPort, tlsPort, saslSslPort));
         write(log4j, LOG4J2_CONFIG);
 
         ChildJvm format =
@@ -156,6 +162,20 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         return tlsBootstrapServers;
     }
 
+    /**
+     * The bootstrap servers of the SASL_SSL listener: SASL (the users of {@link
+     * Builder#saslPlainUser} and {@link Builder#scramUser}) over TLS; present when the broker has
+     * both users and {@link Builder#tls}.
+     */
+    public String saslSslBootstrapServers() {
+        if (saslSslBootstrapServers == null) {
+            throw new IllegalStateException(
+                    "This broker has no SASL_SSL listener: build it with tls() and users"
+                            + " (scramUser(...) or saslPlainUser(...))");
+        }
+        return saslSslBootstrapServers;
+    }
+
     /** A PKCS12 trust store with the TLS listener's self-signed certificate. */
     public Path truststore() {
         tlsBootstrapServers();
@@ -205,8 +225,10 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         // KRaft keeps SCRAM credentials in the metadata log: they are added when formatting.
         scramUsers.forEach(
                 (user, password) -> {
-                    args.add("--add-scram");
-                    args.add("SCRAM-SHA-256=[name=" + user + ",password=" + password + "]");
+                    for (String mechanism : SCRAM_MECHANISMS) {
+                        args.add("--add-scram");
+                        args.add(mechanism + "=[name=" + user + ",password=" + password + "]");
+                    }
                 });
         return args.toArray(new String[0]);
     }
@@ -232,7 +254,8 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         }
     }
 
-    private String serverProperties(int brokerPort, int controllerPort, int saslPort, int tlsPort) {
+    private String serverProperties(
+            int brokerPort, int controllerPort, int saslPort, int tlsPort, int saslSslPort) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -250,37 +273,16 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         if (saslPort > 0) {
             // A listener that requires SASL (PLAIN and/or SCRAM), for testing authentication.
             addListener(p, "SASL_PLAINTEXT", saslPort);
-            List<String> mechanisms = new java.util.ArrayList<>();
-            if (!saslUsers.isEmpty()) {
-                mechanisms.add("PLAIN");
-                StringBuilder jaas =
-                        new StringBuilder(
-                                "org.apache.kafka.common.security.plain.PlainLoginModule required");
-                saslUsers.forEach(
-                        (user, password) ->
-                                jaas.append(" user_")
-                                        .append(user)
-                                        .append("=\"")
-                                        .append(password)
-                                        .append('"'));
-                p.put(
-                        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                        jaas.append(';').toString());
-            }
-            if (!scramUsers.isEmpty()) {
-                mechanisms.add("SCRAM-SHA-256");
-                p.put(
-                        "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-            }
-            p.put("sasl.enabled.mechanisms", String.join(",", mechanisms));
+            p.put("sasl.enabled.mechanisms", String.join(",", saslListener(p, "sasl_plaintext")));
         }
         if (tlsPort > 0) {
             addListener(p, "SSL", tlsPort);
-            p.put("listener.name.ssl.ssl.keystore.location", certificate.keystore().toString());
-            p.put("listener.name.ssl.ssl.keystore.password", SelfSignedCertificate.PASSWORD);
-            p.put("listener.name.ssl.ssl.key.password", SelfSignedCertificate.PASSWORD);
-            p.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
+            tlsListener(p, "ssl");
+        }
+        if (saslSslPort > 0) {
+            addListener(p, "SASL_SSL", saslSslPort);
+            saslListener(p, "sasl_ssl");
+            tlsListener(p, "sasl_ssl");
         }
         p.put("log.dirs", workDir.resolve("data").toString());
         p.put("num.partitions", "1");
@@ -304,6 +306,51 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         StringBuilder text = new StringBuilder("# Written by pipeline-testkit\n");
         p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         return text.toString();
+    }
+
+    /** The SASL settings of a listener; returns its mechanisms. */
+    private List<String> saslListener(Map<String, String> p, String listener) {
+        List<String> mechanisms = new java.util.ArrayList<>();
+        if (!saslUsers.isEmpty()) {
+            mechanisms.add("PLAIN");
+            StringBuilder jaas =
+                    new StringBuilder(
+                            "org.apache.kafka.common.security.plain.PlainLoginModule required");
+            saslUsers.forEach(
+                    (user, password) ->
+                            jaas.append(" user_")
+                                    .append(user)
+                                    .append("=\"")
+                                    .append(password)
+                                    .append('"'));
+            p.put(
+                    "listener.name." + listener + ".plain.sasl.jaas.config",
+                    jaas.append(';').toString());
+        }
+        if (!scramUsers.isEmpty()) {
+            for (String mechanism : SCRAM_MECHANISMS) {
+                mechanisms.add(mechanism);
+                p.put(
+                        "listener.name."
+                                + listener
+                                + "."
+                                + mechanism.toLowerCase(java.util.Locale.ROOT)
+                                + ".sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            }
+        }
+        p.put(
+                "listener.name." + listener + ".sasl.enabled.mechanisms",
+                String.join(",", mechanisms));
+        return mechanisms;
+    }
+
+    private void tlsListener(Map<String, String> p, String listener) {
+        String prefix = "listener.name." + listener + ".ssl.";
+        p.put(prefix + "keystore.location", certificate.keystore().toString());
+        p.put(prefix + "keystore.password", SelfSignedCertificate.PASSWORD);
+        p.put(prefix + "key.password", SelfSignedCertificate.PASSWORD);
+        p.put(prefix + "keystore.type", "PKCS12");
     }
 
     private static void addListener(Map<String, String> p, String name, int port) {
@@ -373,7 +420,10 @@ public final class EmbeddedKafkaBroker implements KafkaService {
             return this;
         }
 
-        /** Adds a SCRAM-SHA-256 user on the SASL listener (see {@code saslBootstrapServers()}). */
+        /**
+         * Adds a SCRAM user (SCRAM-SHA-256 and SCRAM-SHA-512) on the SASL listeners (see {@code
+         * saslBootstrapServers()} and {@code saslSslBootstrapServers()}).
+         */
         public Builder scramUser(String user, String password) {
             scramUsers.put(
                     Objects.requireNonNull(user, "user"),

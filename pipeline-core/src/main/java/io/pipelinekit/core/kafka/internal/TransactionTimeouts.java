@@ -83,6 +83,10 @@ public final class TransactionTimeouts {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            String refused = KafkaErrors.explainRefusal(e, clientProperties);
+            if (refused != null) {
+                throw new IllegalStateException(refused, e);
+            }
             throw new IllegalStateException(
                     "Cannot read transaction.max.timeout.ms from the Kafka brokers at "
                             + clientProperties.getProperty("bootstrap.servers")
