@@ -193,9 +193,7 @@ class MerchantTotalsJobITCase {
 
     /** 30 good payments in one minute, two bad ones, then a payment per partition a minute on. */
     private void produceTestPayments(Configuration config) throws Exception {
-        SerializationSchema<PaymentTransaction> serializer =
-                ConfluentAvro.serializer(PaymentTransaction.class, input, config);
-        serializer.open(null);
+        SerializationSchema<PaymentTransaction> serializer = serializer(config);
         try (KafkaProducer<byte[], byte[]> producer = KAFKA.service().producer(Map.of())) {
             for (int i = 0; i < 30; i++) {
                 PaymentTransaction payment =
@@ -223,14 +221,21 @@ class MerchantTotalsJobITCase {
 
     /** A payment for the first minute, after its window fired (watermark at 115 s). */
     private void produceLatePayment(Configuration config) throws Exception {
-        SerializationSchema<PaymentTransaction> serializer =
-                ConfluentAvro.serializer(PaymentTransaction.class, input, config);
-        serializer.open(null);
+        SerializationSchema<PaymentTransaction> serializer = serializer(config);
         try (KafkaProducer<byte[], byte[]> producer = KAFKA.service().producer(Map.of())) {
             PaymentTransaction late =
                     SampleRecords.payment("m-a", new BigDecimal("99.00"), MINUTE.plusSeconds(10));
             producer.send(new ProducerRecord<>(input, 0, null, serializer.serialize(late)));
         }
+    }
+
+    /** Payments in the registry wire format, as the team's producers write them. */
+    private SerializationSchema<PaymentTransaction> serializer(Configuration config)
+            throws Exception {
+        SerializationSchema<PaymentTransaction> serializer =
+                ConfluentAvro.serializer(PaymentTransaction.class, input, config);
+        serializer.open(null);
+        return serializer;
     }
 
     private List<String> awaitTotals() throws Exception {

@@ -7,7 +7,6 @@ import io.pipelinekit.core.checkpoint.PipelineValidator;
 import io.pipelinekit.core.config.PipelineConfig;
 import io.pipelinekit.core.dlq.DeadLetterKafkaDeserializer;
 import io.pipelinekit.core.dlq.DeadLetterOptions;
-import io.pipelinekit.core.dlq.DeadLetterOutput;
 import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.core.dlq.DeadLetterSink;
 import io.pipelinekit.core.dlq.DeadLetters;
@@ -207,12 +206,9 @@ public final class InventorySyncJob {
             deadLetters.add(changes.getSideOutput(DeadLetters.TAG));
             deadLetters.add(levels.getSideOutput(DeadLetters.TAG));
 
+            // Rejected rows go to dlq.topic (required above) when the policy dead-letters SINK.
             IdempotentSinkSettings sinkSettings =
-                    IdempotentSinkSettings.fromConfig(config, policy)
-                            .deadLetterOutput(
-                                    DeadLetterOutput.kafka(
-                                            kafka, config.get(DeadLetterOptions.TOPIC)))
-                            .build();
+                    IdempotentSinkSettings.fromConfig(config, policy).build();
             stockLevelsSink(config, sinkSettings).addTo(levels, "stock-levels-postgres");
             String levelsTopic = config.get(InventorySyncOptions.STOCK_LEVELS_TOPIC);
             if (!levelsTopic.isBlank()) {

@@ -100,8 +100,14 @@ class MetricsExportITCase {
         try (InventoryWorkload workload =
                 new InventoryWorkload(source.jdbcUrl(), source.username(), source.password(), 5)
                         .seed(200, 5)) {
-            JobID inventory = submit(InventorySyncJob.NAME, inventoryConfig(source, target));
-            JobID scoring = submit(FraudDetectionJob.NAME, fraud.config);
+            JobID inventory =
+                    submit(
+                            InventorySyncJob.NAME,
+                            env -> InventorySyncJob.build(env, inventoryConfig(source, target)));
+            JobID scoring =
+                    submit(
+                            FraudDetectionJob.NAME,
+                            env -> FraudDetectionJob.build(env, fraud.config));
             fraud.awaitRulesInForce();
             List<PaymentTransaction> payments = new ArrayList<>(FraudTestBed.generate(3, 1_500));
             Instant last = payments.get(payments.size() - 1).getEventTime();
@@ -138,13 +144,14 @@ class MetricsExportITCase {
         }
     }
 
-    private static JobID submit(String name, Configuration config) throws Exception {
+    /** Builds a job on an environment (the jobs' {@code build} methods). */
+    private interface JobBuilder {
+        void build(StreamExecutionEnvironment env) throws Exception;
+    }
+
+    private static JobID submit(String name, JobBuilder job) throws Exception {
         StreamExecutionEnvironment env = FLINK.cluster().environment(2);
-        if (name.equals(InventorySyncJob.NAME)) {
-            InventorySyncJob.build(env, config);
-        } else {
-            FraudDetectionJob.build(env, config);
-        }
+        job.build(env);
         return FLINK.cluster().submit(env, name).getJobID();
     }
 
