@@ -19,6 +19,7 @@ public final class InMemorySchemaRegistryClient
     private final Map<Integer, Schema> schemas = new HashMap<>();
     private final Map<String, Map<Schema, Integer>> subjects = new HashMap<>();
     private int nextId;
+    private int idRequests;
 
     public InMemorySchemaRegistryClient(int firstId) {
         this.nextId = firstId;
@@ -26,6 +27,7 @@ public final class InMemorySchemaRegistryClient
 
     @Override
     public synchronized int register(String subject, Schema schema) {
+        idRequests++;
         Map<Schema, Integer> ids = subjects.computeIfAbsent(subject, s -> new HashMap<>());
         return ids.computeIfAbsent(
                 schema,
@@ -38,6 +40,7 @@ public final class InMemorySchemaRegistryClient
 
     @Override
     public synchronized int lookupId(String subject, Schema schema) throws SchemaRegistryException {
+        idRequests++;
         Integer id = subjects.getOrDefault(subject, Map.of()).get(schema);
         if (id == null) {
             throw new SchemaRegistryException(
@@ -55,6 +58,11 @@ public final class InMemorySchemaRegistryClient
                     SchemaRegistryException.Reason.UNKNOWN_SCHEMA_ID, "no schema " + id);
         }
         return schema;
+    }
+
+    /** How often a schema's id was asked for (register or lookup), e.g. to check caching. */
+    public synchronized int idRequests() {
+        return idRequests;
     }
 
     /** The subjects registered so far. */

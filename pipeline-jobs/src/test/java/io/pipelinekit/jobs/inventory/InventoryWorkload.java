@@ -67,7 +67,7 @@ public final class InventoryWorkload implements AutoCloseable {
     }
 
     /** Reads the current products, warehouses and stock rows (after a seed or from a restart). */
-    InventoryWorkload load() throws SQLException {
+    public InventoryWorkload load() throws SQLException {
         products.clear();
         warehouses.clear();
         live.clear();
@@ -95,7 +95,7 @@ public final class InventoryWorkload implements AutoCloseable {
         return this;
     }
 
-    List<String> warehouses() {
+    public List<String> warehouses() {
         return warehouses;
     }
 
@@ -211,7 +211,7 @@ public final class InventoryWorkload implements AutoCloseable {
     }
 
     /** Changes of stock rows applied so far (each one row, one source transaction). */
-    long changes() {
+    public long changes() {
         return movements + inserts + deletes;
     }
 

@@ -60,6 +60,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private final int taskSlots;
     private final Map<String, String> config;
     private final Duration startupTimeout;
+    private final List<String> libraries;
+    private final List<String> taskManagerJvmOptions;
     private final HttpClient http = HttpClient.newHttpClient();
     private Path workDir;
     private ChildJvm jobManager;
@@ -70,6 +72,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         this.taskSlots = builder.taskSlots;
         this.config = new LinkedHashMap<>(builder.config);
         this.startupTimeout = builder.startupTimeout;
+        this.libraries = List.copyOf(builder.libraries);
+        this.taskManagerJvmOptions = List.copyOf(builder.taskManagerJvmOptions);
     }
 
     public static Builder builder() {
@@ -150,14 +154,17 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                             TaskExecutorProcessUtils
                                     .getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption(
                                             effective, TaskManagerOptions.TOTAL_PROCESS_MEMORY));
-            taskManager =
+            ChildJvm.Builder taskManagerProcess =
                     flinkProcess(
-                                    "flink-taskmanager",
-                                    classpath,
-                                    org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils
-                                            .generateJvmParametersStr(tmSpec),
-                                    logs.resolve("taskmanager.log"),
-                                    conf)
+                            "flink-taskmanager",
+                            classpath,
+                            org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils
+                                    .generateJvmParametersStr(tmSpec),
+                            logs.resolve("taskmanager.log"),
+                            conf);
+            taskManagerJvmOptions.forEach(taskManagerProcess::jvmArg);
+            taskManager =
+                    taskManagerProcess
                             .mainClass("org.apache.flink.runtime.taskexecutor.TaskManagerRunner")
                             .args(
                                     concat(
@@ -188,21 +195,25 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private List<Path> classpath() {
         String flink = MavenArtifacts.serviceCoordinates("flink.version");
         String log4j = MavenArtifacts.serviceCoordinates("log4j.version");
-        return MavenArtifacts.resolveClasspath(
-                List.of(
-                        "org.apache.flink:flink-runtime:" + flink,
-                        "org.apache.flink:flink-clients:" + flink,
-                        "org.apache.flink:flink-streaming-java:" + flink,
-                        "org.apache.flink:flink-runtime-web:" + flink,
-                        "org.apache.flink:flink-statebackend-rocksdb:" + flink,
-                        "org.apache.flink:flink-connector-base:" + flink,
-                        "org.apache.flink:flink-connector-files:" + flink,
-                        "org.apache.flink:flink-table-common:" + flink,
-                        "org.apache.logging.log4j:log4j-slf4j-impl:" + log4j,
-                        "org.apache.logging.log4j:log4j-core:" + log4j,
-                        "org.apache.logging.log4j:log4j-api:" + log4j,
-                        "org.apache.logging.log4j:log4j-1.2-api:" + log4j),
-                List.of());
+        List<String> artifacts =
+                new ArrayList<>(
+                        List.of(
+                                "org.apache.flink:flink-runtime:" + flink,
+                                "org.apache.flink:flink-clients:" + flink,
+                                "org.apache.flink:flink-streaming-java:" + flink,
+                                "org.apache.flink:flink-runtime-web:" + flink,
+                                "org.apache.flink:flink-statebackend-rocksdb:" + flink,
+                                "org.apache.flink:flink-connector-base:" + flink,
+                                "org.apache.flink:flink-connector-files:" + flink,
+                                "org.apache.flink:flink-table-common:" + flink,
+                                "org.apache.logging.log4j:log4j-slf4j-impl:" + log4j,
+                                "org.apache.logging.log4j:log4j-core:" + log4j,
+                                "org.apache.logging.log4j:log4j-api:" + log4j,
+                                "org.apache.logging.log4j:log4j-1.2-api:" + log4j));
+        for (String library : libraries) {
+            artifacts.add(library.replace("${flink.version}", flink));
+        }
+        return MavenArtifacts.resolveClasspath(artifacts, List.of());
     }
 
     private ChildJvm.Builder flinkProcess(
@@ -361,6 +372,14 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 HttpResponse.BodyHandlers.discarding());
     }
 
+    /** The process id of the TaskManager JVM, e.g. to sample its memory or CPU time. */
+    public long taskManagerPid() {
+        if (taskManager == null) {
+            throw new IllegalStateException("StandaloneFlinkCluster is not started");
+        }
+        return taskManager.pid();
+    }
+
     /** The last lines of the JobManager's and TaskManager's logs, for failure messages. */
     public String logTail(int lines) {
         return (jobManager == null ? "" : "JobManager:\n" + jobManager.logTail(lines))
@@ -429,8 +448,42 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         private int taskSlots = 4;
         private final Map<String, String> config = new LinkedHashMap<>();
         private Duration startupTimeout = Duration.ofMinutes(2);
+        private final List<String> libraries = new ArrayList<>();
+        private final List<String> taskManagerJvmOptions = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Puts an artifact ({@code group:artifact:version}, resolved with its dependencies) on both
+         * processes' classpath, as a jar in a Flink distribution's {@code lib/} would be; {@code
+         * ${flink.version}} stands for the test kit's Flink version.
+         */
+        public Builder library(String coordinates) {
+            java.util.Objects.requireNonNull(coordinates, "coordinates");
+            if (coordinates.split(":").length != 3) {
+                throw new IllegalArgumentException(
+                        "library wants group:artifact:version, was '" + coordinates + "'");
+            }
+            libraries.add(coordinates);
+            return this;
+        }
+
+        /**
+         * The Table API and SQL runtime (planner, runtime, Java bridge and the JSON format) that a
+         * Flink distribution ships in {@code lib/}, for jobs that run SQL.
+         */
+        public Builder tableRuntime() {
+            library("org.apache.flink:flink-table-api-java-bridge:${flink.version}");
+            library("org.apache.flink:flink-table-runtime:${flink.version}");
+            library("org.apache.flink:flink-table-planner-loader:${flink.version}");
+            return library("org.apache.flink:flink-json:${flink.version}");
+        }
+
+        /** An extra JVM option of the TaskManager, e.g. to start a flight recording. */
+        public Builder taskManagerJvmOption(String option) {
+            taskManagerJvmOptions.add(java.util.Objects.requireNonNull(option, "option"));
+            return this;
+        }
 
         /** Slots of the one TaskManager (default 4). */
         public Builder taskSlots(int slots) {

@@ -67,6 +67,18 @@ class ConfluentWireFormatTest {
     }
 
     @Test
+    void asksTheRegistryForTheSchemaIdOncePerSchemaNotPerRecord() {
+        // Keying a cache by the schema's JSON on every record made encoding ~10x slower.
+        RegistryAvroSerializationSchema<StockLevel> serializer =
+                serializer("stock-levels", SubjectNameStrategy.TOPIC_NAME);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(serializer.serialize(LEVEL)).containsExactly(GOLDEN);
+        }
+
+        assertThat(registry.idRequests()).isEqualTo(1);
+    }
+
+    @Test
     void decodesTheGoldenBytesBack() throws Exception {
         registry.register("stock-levels-value", StockLevel.getClassSchema());
 

@@ -78,11 +78,18 @@ public final class ConfluentWireSchemaCoder implements SchemaCoder {
 
     @Override
     public void writeSchema(Schema schema, OutputStream out) throws IOException {
-        String subject = subjectNames.subject(topic, isKey, schema);
-        int id =
-                autoRegister
-                        ? registry.register(subject, schema)
-                        : registry.lookupId(subject, schema);
+        int id;
+        if (schema == lastSchema) {
+            id = lastId;
+        } else {
+            String subject = subjectNames.subject(topic, isKey, schema);
+            id =
+                    autoRegister
+                            ? registry.register(subject, schema)
+                            : registry.lookupId(subject, schema);
+            lastSchema = schema;
+            lastId = id;
+        }
         out.write(MAGIC_BYTE);
         new DataOutputStream(out).writeInt(id);
     }
