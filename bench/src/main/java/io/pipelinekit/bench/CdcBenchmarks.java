@@ -125,8 +125,7 @@ final class CdcBenchmarks {
      * The whole job (capture and sync into a target database) under changes offered at {@code rate}
      * per second (0: as fast as one client can): applied vs offered in the same window.
      */
-    Streaming streaming(PostgresDatabase source, long seededRows, double rate, Duration duration)
-            throws Exception {
+    Streaming streaming(PostgresDatabase source, double rate, Duration duration) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String slot = "bench_" + run;
         String changelog = services.createTopic("bench.inventory-changes", 2);
@@ -149,8 +148,9 @@ final class CdcBenchmarks {
                 new InventoryWorkload(source.jdbcUrl(), source.username(), source.password(), 13)) {
             FlinkRest.MetricRef applied = awaitMetric(job, "stock-levels", ".*changesApplied");
             // The snapshot first: streaming is measured on top of a synced target.
+            long rows = source.queryForLong("SELECT count(*) FROM stock");
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (rest.sum(applied) < seededRows) {
+            while (rest.sum(applied) < rows) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Snapshot not applied within " + timeout);
                 }
@@ -206,7 +206,7 @@ final class CdcBenchmarks {
                             rate,
                             (offeredEnd - offeredStart) / seconds,
                             (appliedEnd - appliedStart) / seconds,
-                            (long) (workload.changes() + seededRows - rest.sum(applied)));
+                            (long) (workload.changes() + rows - rest.sum(applied)));
             System.out.printf(
                     Locale.ROOT,
                     "    streaming %-8s offered %,7.0f changes/s, applied %,7.0f/s (%.2fx)%n",
