@@ -174,6 +174,11 @@ public final class FlinkTestCluster implements AutoCloseable {
         return miniCluster;
     }
 
+    /** Task managers the cluster started with (see {@link MiniCluster#startTaskManager()}). */
+    public int taskManagers() {
+        return taskManagers;
+    }
+
     /** Total task slots. */
     public int slots() {
         return taskManagers * slotsPerTaskManager;
@@ -307,6 +312,27 @@ public final class FlinkTestCluster implements AutoCloseable {
         return checkpointStats(miniCluster().getExecutionGraph(jobId).get())
                 .getCounts()
                 .getNumberOfCompletedCheckpoints();
+    }
+
+    /** Number of checkpoints of the job that failed so far (declined, timed out, aborted). */
+    public long failedCheckpoints(JobID jobId) throws Exception {
+        return checkpointStats(miniCluster().getExecutionGraph(jobId).get())
+                .getCounts()
+                .getNumberOfFailedCheckpoints();
+    }
+
+    /**
+     * How often the job's tasks were restarted so far: the highest attempt number of any subtask
+     * (each failover of a task's pipelined region, e.g. the whole job when it is connected by
+     * shuffles, starts a new attempt).
+     */
+    public long restarts(JobID jobId) throws Exception {
+        int restarts = 0;
+        for (AccessExecutionVertex vertex :
+                miniCluster().getExecutionGraph(jobId).get().getAllExecutionVertices()) {
+            restarts = Math.max(restarts, vertex.getCurrentExecutionAttempt().getAttemptNumber());
+        }
+        return restarts;
     }
 
     /**

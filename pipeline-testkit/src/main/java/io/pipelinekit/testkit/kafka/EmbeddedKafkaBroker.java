@@ -57,6 +57,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     private SelfSignedCertificate certificate;
     private ChildJvm process;
     private String bootstrapServers;
+    private List<Path> classpath;
+    private Path serverPropertiesFile;
+    private Path log4jFile;
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.artifact = builder.artifact;
@@ -74,11 +77,14 @@ public final class EmbeddedKafkaBroker implements KafkaService {
 
     /** Formats the storage, starts the broker and waits until it serves metadata requests. */
     public synchronized EmbeddedKafkaBroker start() {
-        if (process != null) {
-            throw new IllegalStateException("Kafka broker already started at " + bootstrapServers);
+        if (serverPropertiesFile != null) {
+            throw new IllegalStateException(
+                    "Kafka broker already started at "
+                            + bootstrapServers
+                            + (process == null ? " (killed: use restart())" : ""));
         }
         long started = System.nanoTime();
-        List<Path> classpath = MavenArtifacts.resolveClasspath(List.of(artifact), List.of());
+        classpath = MavenArtifacts.resolveClasspath(List.of(artifact), List.of());
         workDir = ServiceSupport.newWorkDir("kafka");
         int brokerPort = ServiceSupport.freePort();
         int controllerPort = ServiceSupport.freePort();
@@ -98,14 +104,14 @@ public final class EmbeddedKafkaBroker implements KafkaService {
             }
         }
         Path serverProperties = workDir.resolve("server.properties");
-        Path log4j = workDir.resolve("log4j2.properties");
+        log4jFile = workDir.resolve("log4j2.properties");
         write(
                 serverProperties,
                 serverProperties(brokerPort, controllerPort, saslPort, tlsPort, saslSslPort));
-        write(log4j, LOG4J2_CONFIG);
+        write(log4jFile, LOG4J2_CONFIG);
 
         ChildJvm format =
-                childJvm("kafka-storage-format", classpath, log4j)
+                childJvm("kafka-storage-format", classpath, log4jFile)
                         .mainClass("kafka.tools.StorageTool")
                         .args(formatArgs(serverProperties))
                         .start();
@@ -117,12 +123,18 @@ public final class EmbeddedKafkaBroker implements KafkaService {
                             + ":\n"
                             + format.logTail(40));
         }
+        serverPropertiesFile = serverProperties;
+        launch(started);
+        return this;
+    }
 
+    /** Starts the broker JVM on the formatted storage and waits until it serves requests. */
+    private void launch(long started) {
         process =
-                childJvm("kafka-broker", classpath, log4j)
+                childJvm("kafka-broker", classpath, log4jFile)
                         .jvmArg("-Xmx" + maxHeap)
                         .mainClass("kafka.Kafka")
-                        .args(serverProperties.toString())
+                        .args(serverPropertiesFile.toString())
                         .start();
         ServiceSupport.awaitReady(
                 process, "Kafka broker at " + bootstrapServers, startupTimeout, this::ready);
@@ -133,7 +145,43 @@ public final class EmbeddedKafkaBroker implements KafkaService {
                 (System.nanoTime() - started) / 1_000_000,
                 process.pid(),
                 process.logFile());
+    }
+
+    /**
+     * Kills the broker JVM with {@code SIGKILL}, like a crashed machine's broker: no controlled
+     * shutdown, no flush, open transactions stay open. Ports, data directory and metadata stay, so
+     * {@link #restart()} brings the same broker back with everything it had written.
+     */
+    public synchronized void kill() {
+        requireStarted();
+        if (process != null) {
+            process.kill();
+            LOG.info("Kafka broker at {} killed (SIGKILL)", bootstrapServers);
+            process = null;
+        }
+    }
+
+    /**
+     * A hard restart: kills the broker if it runs ({@link #kill()}), then starts it again on the
+     * same ports with the same data directory and waits until it serves requests. Topics, committed
+     * records, consumer offsets and transaction state survive, as on a real broker.
+     */
+    public synchronized EmbeddedKafkaBroker restart() {
+        requireStarted();
+        kill();
+        launch(System.nanoTime());
         return this;
+    }
+
+    /** Whether the broker JVM runs (false after {@link #kill()} until {@link #restart()}). */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private void requireStarted() {
+        if (serverPropertiesFile == null) {
+            throw new IllegalStateException("Kafka broker not started: call start() first");
+        }
     }
 
     @Override
@@ -188,16 +236,18 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     }
 
     /** The broker's process id, for fault injection and diagnostics. */
-    public long pid() {
+    public synchronized long pid() {
         if (process == null) {
-            throw new IllegalStateException("Kafka broker not started: call start() first");
+            throw new IllegalStateException(
+                    "Kafka broker not running: call start() (or restart() after kill())");
         }
         return process.pid();
     }
 
     /** The broker's log file (stdout and log4j output). */
     public Path logFile() {
-        return process.logFile();
+        requireStarted();
+        return workDir.resolve("kafka-broker.log");
     }
 
     @Override
@@ -205,6 +255,9 @@ public final class EmbeddedKafkaBroker implements KafkaService {
         if (process != null) {
             process.close();
             process = null;
+        }
+        if (serverPropertiesFile != null) {
+            serverPropertiesFile = null;
             ServiceSupport.deleteWorkDir(workDir);
             if (certificate != null) {
                 certificate.delete();

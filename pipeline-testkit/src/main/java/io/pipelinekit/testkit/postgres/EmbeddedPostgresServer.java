@@ -46,6 +46,7 @@ public final class EmbeddedPostgresServer implements PostgresService {
     private Path workDir;
     private ChildJvm process;
     private int port;
+    private List<Path> classpath;
 
     private EmbeddedPostgresServer(Builder builder) {
         this.binariesVersion = builder.binariesVersion;
@@ -59,7 +60,7 @@ public final class EmbeddedPostgresServer implements PostgresService {
 
     /** Starts the server and waits until it accepts connections. */
     public synchronized EmbeddedPostgresServer start() {
-        if (process != null) {
+        if (classpath != null) {
             throw new IllegalStateException("PostgreSQL already started on port " + port);
         }
         long started = System.nanoTime();
@@ -70,15 +71,21 @@ public final class EmbeddedPostgresServer implements PostgresService {
                         + ":"
                         + binariesVersion;
         // Only this platform's binaries: the library's defaults would download every platform.
-        List<Path> classpath =
+        classpath =
                 MavenArtifacts.resolveClasspath(
                         List.of(MavenArtifacts.serviceCoordinates("embedded.postgres"), binaries),
                         List.of("io.zonky.test.postgres:*"));
         workDir = ServiceSupport.newWorkDir("postgres");
         port = ServiceSupport.freePort();
+        launch(started, false);
+        return this;
+    }
+
+    /** Starts the supervisor JVM (and with it the server) and waits for connections. */
+    private void launch(long started, boolean existingData) {
         List<String> args = new ArrayList<>();
         args.add(Integer.toString(port));
-        args.add(workDir.resolve("data").toString());
+        args.add(dataDir().toString());
         serverConfig.forEach((k, v) -> args.add(k + "=" + v));
         process =
                 ChildJvm.builder("postgres")
@@ -87,19 +94,20 @@ public final class EmbeddedPostgresServer implements PostgresService {
                         .jvmArg("-Xmx128m")
                         .jvmArg("-XX:+UseSerialGC")
                         .jvmArg("-Dot.epg.working-dir=" + workDir.resolve("binaries"))
+                        .jvmArg("-D" + PostgresServerMain.EXISTING_DATA + "=" + existingData)
                         .mainClass(PostgresServerMain.class.getName())
                         .args(args.toArray(new String[0]))
                         .start();
         ServiceSupport.awaitReady(
                 process, "PostgreSQL on port " + port, startupTimeout, this::ready);
         LOG.info(
-                "PostgreSQL {} ready on port {} in {} ms (supervisor pid {}, log {})",
+                "PostgreSQL {} {} on port {} in {} ms (supervisor pid {}, log {})",
                 binariesVersion,
+                existingData ? "restarted" : "ready",
                 port,
                 (System.nanoTime() - started) / 1_000_000,
                 process.pid(),
                 process.logFile());
-        return this;
     }
 
     @Override
@@ -109,7 +117,7 @@ public final class EmbeddedPostgresServer implements PostgresService {
 
     @Override
     public int port() {
-        if (process == null) {
+        if (classpath == null) {
             throw new IllegalStateException("PostgreSQL not started: call start() first");
         }
         return port;
@@ -126,27 +134,109 @@ public final class EmbeddedPostgresServer implements PostgresService {
     }
 
     /** The process id of the supervising JVM, for fault injection and diagnostics. */
-    public long pid() {
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException(
+                    "PostgreSQL not running: call start() (or restart() after kill())");
+        }
         return process.pid();
+    }
+
+    /**
+     * Stops the server in immediate mode ({@code SIGQUIT} to the postmaster, what {@code pg_ctl
+     * stop -m immediate} does), like a crash: open connections break, nothing is checkpointed, and
+     * the next start replays the write-ahead log. Port and data directory stay; {@link #restart()}
+     * brings the server back with its data.
+     */
+    public synchronized void kill() {
+        requireStarted();
+        Optional<ProcessHandle> postmaster = postmaster().filter(ProcessHandle::isAlive);
+        if (postmaster.isPresent()) {
+            // Not pg_ctl: it refuses to run as root, where the embedded server itself runs fine.
+            signal(postmaster.get(), "QUIT");
+            try {
+                postmaster.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(
+                        "PostgreSQL postmaster "
+                                + postmaster.get().pid()
+                                + " did not stop in immediate mode within 60 s",
+                        e);
+            }
+            LOG.info("PostgreSQL on port {} stopped in immediate mode", port);
+        }
+        if (process != null) {
+            // SIGKILL: a supervisor that shut down normally would delete the data directory.
+            process.kill();
+            process = null;
+        }
+    }
+
+    /**
+     * Restarts the server: immediate-mode stop if it runs ({@link #kill()}), then start on the same
+     * port with the same data directory and settings, and wait until it accepts connections.
+     * Committed data survives (crash recovery from the write-ahead log).
+     */
+    public synchronized EmbeddedPostgresServer restart() {
+        requireStarted();
+        kill();
+        launch(System.nanoTime(), true);
+        return this;
+    }
+
+    /** Whether the server runs (false after {@link #kill()} until {@link #restart()}). */
+    public synchronized boolean isRunning() {
+        return process != null && postmaster().filter(ProcessHandle::isAlive).isPresent();
+    }
+
+    private void requireStarted() {
+        if (classpath == null) {
+            throw new IllegalStateException("PostgreSQL not started: call start() first");
+        }
+    }
+
+    private Path dataDir() {
+        return workDir.resolve("data");
+    }
+
+    private static void signal(ProcessHandle target, String signal) {
+        try {
+            Process kill =
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(target.pid()))
+                            .redirectErrorStream(true)
+                            .start();
+            String output = new String(kill.getInputStream().readAllBytes());
+            if (!kill.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException(
+                        "kill -" + signal + " " + target.pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot run kill -" + signal, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while signalling PostgreSQL", e);
+        }
     }
 
     @Override
     public synchronized void close() {
-        if (process != null) {
+        if (classpath != null) {
             // pg_ctl detaches the postmaster from the supervisor JVM: if the supervisor's own
             // shutdown fails, stop the postmaster directly.
             Optional<ProcessHandle> postmaster = postmaster();
-            process.close();
-            process = null;
+            if (process != null) {
+                process.close();
+                process = null;
+            }
             postmaster.filter(ProcessHandle::isAlive).ifPresent(EmbeddedPostgresServer::stop);
+            classpath = null;
             ServiceSupport.deleteWorkDir(workDir);
         }
     }
 
     private Optional<ProcessHandle> postmaster() {
         try {
-            List<String> lines =
-                    Files.readAllLines(workDir.resolve("data").resolve("postmaster.pid"));
+            List<String> lines = Files.readAllLines(dataDir().resolve("postmaster.pid"));
             return lines.isEmpty()
                     ? Optional.empty()
                     : ProcessHandle.of(Long.parseLong(lines.get(0).trim()));

@@ -45,6 +45,8 @@ public final class EmbeddedS3 implements S3Service {
     private ChildJvm process;
     private URI endpoint;
     private S3Client client;
+    private Path propertiesFile;
+    private List<Path> classpath;
 
     private EmbeddedS3(Builder builder) {
         this.artifact = builder.artifact;
@@ -59,7 +61,7 @@ public final class EmbeddedS3 implements S3Service {
 
     /** Starts S3Proxy and waits until it answers S3 requests. */
     public synchronized EmbeddedS3 start() {
-        if (process != null) {
+        if (propertiesFile != null) {
             throw new IllegalStateException("S3Proxy already started at " + endpoint);
         }
         long started = System.nanoTime();
@@ -90,6 +92,14 @@ public final class EmbeddedS3 implements S3Service {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        propertiesFile = properties;
+        this.classpath = classpath;
+        client = S3Clients.create(endpoint, accessKey, secretKey, region());
+        launch(started);
+        return this;
+    }
+
+    private void launch(long started) {
         process =
                 ChildJvm.builder("s3proxy")
                         .classpath(classpath)
@@ -97,17 +107,51 @@ public final class EmbeddedS3 implements S3Service {
                         .jvmArg("-Xmx256m")
                         .jvmArg("-XX:+UseSerialGC")
                         .mainClass("org.gaul.s3proxy.Main")
-                        .args("--properties", properties.toString())
+                        .args("--properties", propertiesFile.toString())
                         .start();
-        client = S3Clients.create(endpoint, accessKey, secretKey, region());
         ServiceSupport.awaitReady(process, "S3Proxy at " + endpoint, startupTimeout, this::ready);
         LOG.info(
                 "S3Proxy ready at {} in {} ms (pid {}, buckets in {})",
                 endpoint,
                 (System.nanoTime() - started) / 1_000_000,
                 process.pid(),
-                baseDir);
+                workDir.resolve("buckets"));
+    }
+
+    /**
+     * Kills the S3Proxy JVM with {@code SIGKILL}: from then on the endpoint refuses connections, as
+     * during an S3 outage. The stored objects stay; {@link #restart()} serves them again on the
+     * same endpoint.
+     */
+    public synchronized void kill() {
+        requireStarted();
+        if (process != null) {
+            process.kill();
+            LOG.info("S3Proxy at {} killed (SIGKILL)", endpoint);
+            process = null;
+        }
+    }
+
+    /**
+     * Kills S3Proxy if it runs and starts it again on the same endpoint with the same buckets and
+     * objects; waits until it answers S3 requests.
+     */
+    public synchronized EmbeddedS3 restart() {
+        requireStarted();
+        kill();
+        launch(System.nanoTime());
         return this;
+    }
+
+    /** Whether S3Proxy runs (false after {@link #kill()} until {@link #restart()}). */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private void requireStarted() {
+        if (propertiesFile == null) {
+            throw new IllegalStateException("S3Proxy not started: call start() first");
+        }
     }
 
     @Override
@@ -137,7 +181,11 @@ public final class EmbeddedS3 implements S3Service {
     }
 
     /** The process id of the S3Proxy JVM, for fault injection and diagnostics. */
-    public long pid() {
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException(
+                    "S3Proxy not running: call start() (or restart() after kill())");
+        }
         return process.pid();
     }
 
@@ -150,6 +198,9 @@ public final class EmbeddedS3 implements S3Service {
         if (process != null) {
             process.close();
             process = null;
+        }
+        if (propertiesFile != null) {
+            propertiesFile = null;
             ServiceSupport.deleteWorkDir(workDir);
         }
     }

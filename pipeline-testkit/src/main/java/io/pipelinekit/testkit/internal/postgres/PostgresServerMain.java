@@ -17,6 +17,12 @@ import java.util.concurrent.CountDownLatch;
 @Internal
 public final class PostgresServerMain {
 
+    /**
+     * System property: {@code true} starts the server on the existing data directory (a restart)
+     * and keeps it when the server stops.
+     */
+    public static final String EXISTING_DATA = "pipelinekit.postgres.existingData";
+
     private PostgresServerMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -25,7 +31,8 @@ public final class PostgresServerMain {
                 EmbeddedPostgres.builder()
                         .setPort(port)
                         .setDataDirectory(Paths.get(args[1]))
-                        .setCleanDataDirectory(true)
+                        // Without initdb on existing data, and keeping it for the next restart.
+                        .setCleanDataDirectory(!Boolean.getBoolean(EXISTING_DATA))
                         .setPGStartupWait(Duration.ofSeconds(90));
         for (int i = 2; i < args.length; i++) {
             int eq = args[i].indexOf('=');

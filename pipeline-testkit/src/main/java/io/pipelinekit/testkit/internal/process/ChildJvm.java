@@ -121,6 +121,26 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the child at once ({@code SIGKILL}, like {@code kill -9}): no shutdown hooks, no
+     * flushing; what it wrote to its files stays, as after a crash. Waits until it is gone.
+     */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (!awaitExit(Duration.ofSeconds(30))) {
+            // Still registered, so the reaper tries again at JVM exit.
+            throw new IllegalStateException(
+                    name
+                            + " (pid "
+                            + pid()
+                            + (Thread.currentThread().isInterrupted()
+                                    ? ") was killed, but the wait for its exit was interrupted"
+                                    : ") survived SIGKILL"));
+        }
+        RUNNING.remove(this);
+    }
+
     /** Asks the child to stop (end-of-file on its stdin), then escalates to SIGTERM and SIGKILL. */
     @Override
     public void close() {
