@@ -79,6 +79,10 @@ final class BenchServices implements AutoCloseable {
                         .config("metrics.fetcher.update-interval", "200")
                         .config("taskmanager.memory.process.size", "2048m")
                         .config("taskmanager.memory.managed.size", "256m")
+                        // Every run's main() loads the 38 MB job jar into the JobManager: the
+                        // default 256 MiB of metaspace runs out after about 40 submissions.
+                        .config("jobmanager.memory.process.size", "1600m")
+                        .config("jobmanager.memory.jvm-metaspace.size", "768m")
                         .build()
                         .start();
         rest = new FlinkRest(flink.restUrl());

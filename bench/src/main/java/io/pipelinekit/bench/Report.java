@@ -36,7 +36,7 @@ final class Report {
         comparisons.add(comparison);
         goals.add(
                 new String[] {
-                    comparison.candidate + " vs " + comparison.baseline,
+                    comparison.title,
                     Stats.ratio(comparison.ratio())
                             + (comparison.basis == Comparison.Basis.PER_CORE ? " per core" : ""),
                     comparison.verdict()

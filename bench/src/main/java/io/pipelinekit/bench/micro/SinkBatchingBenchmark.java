@@ -1,9 +1,11 @@
 package io.pipelinekit.bench.micro;
 
 import io.pipelinekit.core.dlq.DeadLetterPolicy;
+import io.pipelinekit.core.dlq.FailureAction;
 import io.pipelinekit.core.sink.BatchWriter;
 import io.pipelinekit.core.sink.IdempotentSink;
 import io.pipelinekit.core.sink.IdempotentSinkSettings;
+import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.inventory.StockLevel;
 
 import org.apache.flink.api.common.JobID;
@@ -51,7 +53,11 @@ public class SinkBatchingBenchmark {
     @Setup
     public void setUp() throws Exception {
         IdempotentSinkSettings settings =
-                IdempotentSinkSettings.builder(DeadLetterPolicy.builder("bench").build())
+                IdempotentSinkSettings.builder(
+                                // Rejected rows would need a DLQ output; none are rejected here.
+                                DeadLetterPolicy.builder("bench")
+                                        .onFailure(FailureStage.SINK, FailureAction.FAIL)
+                                        .build())
                         .maxBatchSize(1000)
                         .maxBufferedRecords(1000)
                         .build();
