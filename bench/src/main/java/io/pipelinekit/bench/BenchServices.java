@@ -1,5 +1,6 @@
 package io.pipelinekit.bench;
 
+import io.pipelinekit.bench.jobs.Passthrough;
 import io.pipelinekit.core.formats.avro.ConfluentAvro;
 import io.pipelinekit.core.registry.SchemaRegistryOptions;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
@@ -129,6 +130,27 @@ final class BenchServices implements AutoCloseable {
         String job = flink.runJar(jarId, entryClass, args, null);
         flink.awaitRunning(job, Duration.ofMinutes(2));
         return job;
+    }
+
+    /**
+     * Runs the passthrough job from {@code input} to {@code output}; {@code name} is its consumer
+     * group, transactional-id prefix and checkpoint folder.
+     */
+    String submitPassthrough(
+            String input, String output, String name, String guarantee, long checkpointMillis)
+            throws Exception {
+        return submit(
+                Passthrough.class.getName(),
+                List.of(
+                        "--bootstrap", kafka.bootstrapServers(),
+                        "--registry", registry.url(),
+                        "--input", input,
+                        "--output", output,
+                        "--group", name,
+                        "--guarantee", guarantee,
+                        "--transactional-id-prefix", name,
+                        "--checkpoint-interval", Long.toString(checkpointMillis),
+                        "--checkpoint-dir", checkpointDir(name)));
     }
 
     /** Cancels the job and waits until it is gone. */

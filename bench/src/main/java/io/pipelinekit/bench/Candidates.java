@@ -1,7 +1,6 @@
 package io.pipelinekit.bench;
 
 import io.pipelinekit.bench.jobs.FraudRulesSql;
-import io.pipelinekit.bench.jobs.Passthrough;
 import io.pipelinekit.jobs.fraud.FraudDetectionJob;
 import io.pipelinekit.jobs.fraud.FraudDetectionOptions;
 import io.pipelinekit.jobs.fraud.FraudRules;
@@ -128,27 +127,8 @@ final class Candidates {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String output = services.createTopic("bench.passthrough-out", 2);
         String job =
-                services.submit(
-                        Passthrough.class.getName(),
-                        List.of(
-                                "--bootstrap",
-                                services.kafka.bootstrapServers(),
-                                "--registry",
-                                services.registry.url(),
-                                "--input",
-                                input,
-                                "--output",
-                                output,
-                                "--group",
-                                "passthrough-" + run,
-                                "--guarantee",
-                                guarantee,
-                                "--transactional-id-prefix",
-                                "passthrough-" + run,
-                                "--checkpoint-interval",
-                                Long.toString(checkpointMillis),
-                                "--checkpoint-dir",
-                                services.checkpointDir("passthrough-" + run)));
+                services.submitPassthrough(
+                        input, output, "passthrough-" + run, guarantee, checkpointMillis);
         try {
             return measureJob(name, job, "payments");
         } finally {

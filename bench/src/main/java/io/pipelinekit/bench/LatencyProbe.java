@@ -56,27 +56,8 @@ final class LatencyProbe {
         String input = services.createTopic("bench.live", 2);
         String output = services.createTopic("bench.live-out", 2);
         String job =
-                services.submit(
-                        Passthrough.class.getName(),
-                        List.of(
-                                "--bootstrap",
-                                services.kafka.bootstrapServers(),
-                                "--registry",
-                                services.registry.url(),
-                                "--input",
-                                input,
-                                "--output",
-                                output,
-                                "--group",
-                                "latency-" + run,
-                                "--guarantee",
-                                guarantee,
-                                "--transactional-id-prefix",
-                                "latency-" + run,
-                                "--checkpoint-interval",
-                                Long.toString(checkpointMillis),
-                                "--checkpoint-dir",
-                                services.checkpointDir("latency-" + run)));
+                services.submitPassthrough(
+                        input, output, "latency-" + run, guarantee, checkpointMillis);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong produced = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
