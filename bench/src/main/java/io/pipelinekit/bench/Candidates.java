@@ -51,7 +51,8 @@ final class Candidates {
     Sample ceiling() throws Exception {
         String output = services.createTopic("bench.ceiling-out", 2);
         List<String> command = new ArrayList<>();
-        command.add(Path.java());
+        command.add(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx1g");
         command.addAll(
                 ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -65,11 +66,7 @@ final class Candidates {
         command.add(input);
         command.add(output);
         command.add(Long.toString(records));
-        Process process =
-                new ProcessBuilder(command)
-                        .redirectErrorStream(true)
-                        .redirectInput(ProcessBuilder.Redirect.PIPE)
-                        .start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         AtomicLong progress = new AtomicLong(-1);
         StringBuilder log = new StringBuilder();
         Thread reader =
@@ -257,12 +254,5 @@ final class Candidates {
     /** Called with a job id while the job runs. */
     interface JobObserver {
         void observe(String jobId) throws Exception;
-    }
-
-    /** The JVM that runs the harness, to start the ceiling's. */
-    private static final class Path {
-        static String java() {
-            return java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        }
     }
 }
