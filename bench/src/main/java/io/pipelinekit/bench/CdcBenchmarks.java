@@ -187,13 +187,15 @@ final class CdcBenchmarks {
                             "inventory-workload");
             load.start();
             Thread.sleep(5_000);
-            double appliedStart = rest.sum(applied);
+            // Counter and clock are read at the same moment: the fresh read's value is as of
+            // its start.
             long offeredStart = workload.changes();
             long t0 = System.nanoTime();
-            Thread.sleep(duration.toMillis());
-            double appliedEnd = rest.sum(applied);
+            double appliedStart = rest.freshSum(applied);
+            Thread.sleep(duration.toMillis() - (System.nanoTime() - t0) / 1_000_000);
             long offeredEnd = workload.changes();
             long t1 = System.nanoTime();
+            double appliedEnd = rest.freshSum(applied);
             stop.set(true);
             load.join();
             if (failure.get() != null) {
@@ -206,7 +208,7 @@ final class CdcBenchmarks {
                             rate,
                             (offeredEnd - offeredStart) / seconds,
                             (appliedEnd - appliedStart) / seconds,
-                            (long) (workload.changes() + rows - rest.sum(applied)));
+                            (long) (workload.changes() + rows - rest.freshSum(applied)));
             System.out.printf(
                     Locale.ROOT,
                     "    streaming %-8s offered %,7.0f changes/s, applied %,7.0f/s (%.2fx)%n",

@@ -19,6 +19,9 @@ final class FlinkRest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SUBTASK_PREFIX = Pattern.compile("^\\d+\\.");
 
+    /** Longer than the cluster's metrics.fetcher.update-interval plus a fetch round trip. */
+    private static final Duration FRESH_READ_WAIT = Duration.ofMillis(600);
+
     private final String baseUrl;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -87,7 +90,23 @@ final class FlinkRest {
         return null;
     }
 
-    /** The metric's sum over subtasks, or -1 while it is not reported yet. */
+    /**
+     * The metric's sum over subtasks as of now, not as of an earlier fetch: the REST API answers
+     * from its metric cache and only then starts a new fetch from the TaskManagers (at most every
+     * {@code metrics.fetcher.update-interval}), so one read after a pause returns the value from
+     * the previous read's time, seconds or minutes old. The first read starts the fetch, the second
+     * one returns its result.
+     */
+    double freshSum(MetricRef ref) throws InterruptedException {
+        sum(ref);
+        Thread.sleep(FRESH_READ_WAIT.toMillis());
+        return sum(ref);
+    }
+
+    /**
+     * The metric's sum over subtasks from the REST metric cache, or -1 while it is not reported
+     * yet; up to one fetch behind (see {@link #freshSum}), fine when polled every few hundred ms.
+     */
     double sum(MetricRef ref) {
         JsonNode values =
                 get(
