@@ -165,8 +165,9 @@ public final class BenchMain {
                         + System.getProperty("java.vm.name")
                         + ")");
         report.machine(
-                "Kafka broker, PostgreSQL, schema registry, Flink JobManager and one TaskManager (2"
-                        + " GiB process, 4 slots) on the same machine; every job at parallelism 1");
+                "Kafka broker, PostgreSQL, schema registry, Flink JobManager and one TaskManager (3"
+                    + " GiB process, 4 slots of 256 MiB managed memory) on the same machine; every"
+                    + " job at parallelism 1");
         report.machine(
                 String.format(
                         Locale.ROOT,
@@ -461,8 +462,8 @@ public final class BenchMain {
         }
         report.section(
                 "7. Memory",
-                "Peak resident memory (VmHWM) of a fresh TaskManager JVM (2 GiB process size,"
-                        + " 256 MiB managed memory) over one run of the job, and the full size of"
+                "Peak resident memory (VmHWM) of a fresh TaskManager JVM (3 GiB process size,"
+                        + " 1 GiB managed memory) over one run of the job, and the full size of"
                         + " the job's latest checkpoint once every payment is scored, per card that"
                         + " has state (the fraud job keeps each card's recent transactions).\n\n"
                         + table);

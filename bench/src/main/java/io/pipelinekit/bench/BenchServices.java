@@ -78,8 +78,10 @@ final class BenchServices implements AutoCloseable {
                         .config("parallelism.default", "1")
                         // The harness reads progress from REST metrics; the default is 10 s.
                         .config("metrics.fetcher.update-interval", "200")
-                        .config("taskmanager.memory.process.size", "2048m")
-                        .config("taskmanager.memory.managed.size", "256m")
+                        .config("taskmanager.memory.process.size", "3072m")
+                        // 256 MiB per slot for RocksDB, as production slots have at least; with
+                        // 64 MiB the fraud job's memtables flushed and stalled writes all the time.
+                        .config("taskmanager.memory.managed.size", "1024m")
                         // Every run's main() loads the 38 MB job jar into the JobManager: the
                         // default 256 MiB of metaspace runs out after about 40 submissions.
                         .config("jobmanager.memory.process.size", "1600m")

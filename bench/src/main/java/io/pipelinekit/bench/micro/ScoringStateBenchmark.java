@@ -9,6 +9,7 @@ import io.pipelinekit.schemas.payments.PaymentTransaction;
 import io.pipelinekit.testkit.data.TransactionGenerator;
 
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
@@ -30,7 +31,9 @@ import java.util.List;
 
 /**
  * The fraud scoring operator per payment on heap and on RocksDB state, without Kafka or the
- * network: state reads and writes, event-time timers and rule evaluation, as in the job.
+ * network: state reads and writes, event-time timers and rule evaluation, as in the job. RocksDB
+ * gets 256 MiB, a benchmark cluster slot's managed memory ({@code -Dbench.slot-memory=64m} to see a
+ * smaller slot).
  */
 @State(Scope.Thread)
 public class ScoringStateBenchmark {
@@ -40,6 +43,11 @@ public class ScoringStateBenchmark {
     public String backend;
 
     private static final int CARDS = 1_000;
+
+    /** RocksDB's memory, as a TaskManager slot of the benchmark cluster has it. */
+    private static final MemorySize SLOT_MEMORY =
+            MemorySize.parse(System.getProperty("bench.slot-memory", "256m"));
+
     private static final int PAYMENTS = 100_000;
 
     /** The watermark trails the newest event time by the job's default out-of-orderness. */
@@ -74,10 +82,15 @@ public class ScoringStateBenchmark {
         harness =
                 new KeyedTwoInputStreamOperatorTestHarness<>(
                         operator, PaymentTransaction::getCardId, null, Types.STRING);
-        harness.setStateBackend(
-                "rocksdb".equals(backend)
-                        ? new EmbeddedRocksDBStateBackend(true)
-                        : new HashMapStateBackend());
+        if ("rocksdb".equals(backend)) {
+            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend(true);
+            // The harness's task has 3 MiB of managed memory, so RocksDB would flush and stall
+            // on nearly every write; a TaskManager slot has hundreds of MiB.
+            rocksDb.getMemoryConfiguration().setFixedMemoryPerSlot(SLOT_MEMORY);
+            harness.setStateBackend(rocksDb);
+        } else {
+            harness.setStateBackend(new HashMapStateBackend());
+        }
         harness.setup();
         harness.open();
         harness.processWatermark2(Watermark.MAX_WATERMARK);

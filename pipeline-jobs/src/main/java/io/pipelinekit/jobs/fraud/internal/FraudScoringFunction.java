@@ -15,6 +15,8 @@ import io.pipelinekit.schemas.payments.PaymentTransaction;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -45,7 +47,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
@@ -72,11 +73,21 @@ public final class FraudScoringFunction
             new OutputTag<>("late-transactions", new AvroTypeInfo<>(PaymentTransaction.class));
 
     private final int maxHistory;
+    private final int trimBatch;
     private final Duration maxHistoryAge;
     private final Duration stateTtl;
     private final DeadLetterPolicy policy;
 
-    private transient ValueState<List<PastTransaction>> history;
+    /**
+     * The card's recent transactions in (event time, id) order. A list state, so that scoring a
+     * payment appends one entry (a RocksDB merge) instead of rewriting the whole history; entries
+     * the rules can no longer see are dropped in batches of {@link #trimBatch}.
+     */
+    private transient ListState<PastTransaction> history;
+
+    /** The history as release 0.1 kept it, one value per card; moved to {@link #history}. */
+    private transient ValueState<List<PastTransaction>> legacyHistory;
+
     private transient MapState<Long, List<PaymentTransaction>> pending;
     private transient ValueState<Long> cleanupAt;
     private transient Map<String, Optional<Rule>> compiled;
@@ -90,6 +101,7 @@ public final class FraudScoringFunction
     public FraudScoringFunction(
             int maxHistory, Duration maxHistoryAge, Duration stateTtl, DeadLetterPolicy policy) {
         this.maxHistory = maxHistory;
+        this.trimBatch = Math.max(8, maxHistory / 4);
         this.maxHistoryAge = maxHistoryAge;
         this.stateTtl = stateTtl;
         this.policy = policy;
@@ -102,12 +114,25 @@ public final class FraudScoringFunction
                         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                         .build();
-        ValueStateDescriptor<List<PastTransaction>> historyDescriptor =
+        ListStateDescriptor<PastTransaction> historyDescriptor =
+                new ListStateDescriptor<>(
+                        "card-history-log", TypeInformation.of(PastTransaction.class));
+        // TTL is per entry in a list: the heap backend's default background cleanup would check
+        // every entry of five cards' lists on each state access, so one card per access here.
+        // The cleanup timers remove the history in event time; TTL is the backstop.
+        historyDescriptor.enableTimeToLive(
+                StateTtlConfig.newBuilder(stateTtl)
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .cleanupIncrementally(1, false)
+                        .build());
+        history = getRuntimeContext().getListState(historyDescriptor);
+        ValueStateDescriptor<List<PastTransaction>> legacyDescriptor =
                 new ValueStateDescriptor<>(
                         "card-history",
                         new ListTypeInfo<>(TypeInformation.of(PastTransaction.class)));
-        historyDescriptor.enableTimeToLive(ttl);
-        history = getRuntimeContext().getState(historyDescriptor);
+        legacyDescriptor.enableTimeToLive(ttl);
+        legacyHistory = getRuntimeContext().getState(legacyDescriptor);
         ValueStateDescriptor<Long> cleanupDescriptor =
                 new ValueStateDescriptor<>("history-cleanup-at", Types.LONG);
         cleanupDescriptor.enableTimeToLive(ttl);
@@ -146,8 +171,12 @@ public final class FraudScoringFunction
                     out,
                     ctx::output,
                     false);
-            insert(past, PastTransaction.of(tx));
-            updateHistory(trim(past, ctx.timerService().currentWatermark()), ctx.timerService());
+            boolean appended = insert(past, PastTransaction.of(tx)) == past.size() - 1;
+            storeHistory(
+                    past,
+                    appended ? 1 : -1,
+                    ctx.timerService().currentWatermark(),
+                    ctx.timerService());
             return;
         }
         List<PaymentTransaction> atTime = pending.get(t);
@@ -167,6 +196,8 @@ public final class FraudScoringFunction
             pending.remove(timestamp);
             due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
             List<PastTransaction> past = history();
+            // How many entries went to the end of the history (-1: one went elsewhere).
+            int appended = 0;
             for (PaymentTransaction tx : due) {
                 // Usually every entry is earlier. After a restore the watermark starts over (it is
                 // not checkpointed), so a payment behind the old watermark may arrive on time: it
@@ -178,46 +209,56 @@ public final class FraudScoringFunction
                         out,
                         ctx::output,
                         true);
-                insert(past, PastTransaction.of(tx));
+                boolean atTheEnd = insert(past, PastTransaction.of(tx)) == past.size() - 1;
+                appended = atTheEnd && appended >= 0 ? appended + 1 : -1;
             }
-            updateHistory(trim(past, timestamp), ctx.timerService());
+            storeHistory(past, appended, timestamp, ctx.timerService());
         }
         Long cleanup = cleanupAt.value();
         if (cleanup != null && cleanup == timestamp) {
-            // The card's newest transaction is now older than any rule may look back: the card
-            // leaves no state and no timer behind until it is used again.
-            history.clear();
-            cleanupAt.clear();
+            List<PastTransaction> past = history();
+            long newestLeavesHorizon =
+                    past.isEmpty()
+                            ? Long.MIN_VALUE
+                            : past.get(past.size() - 1).eventTimeMillis + maxHistoryAge.toMillis();
+            if (newestLeavesHorizon > timestamp) {
+                // The card was used since the timer was set: look again when its newest
+                // transaction leaves the horizon (moving the timer on every payment would cost
+                // two timer writes per payment).
+                ctx.timerService().registerEventTimeTimer(newestLeavesHorizon);
+                cleanupAt.update(newestLeavesHorizon);
+            } else {
+                // The card's newest transaction is now older than any rule may look back: the
+                // card leaves no state and no timer behind until it is used again.
+                history.clear();
+                legacyHistory.clear();
+                cleanupAt.clear();
+            }
         }
     }
 
     /**
-     * Stores the history and moves the card's cleanup timer to when its newest transaction leaves
-     * the history horizon, so inactive cards are dropped in event time (TTL is the backstop when
-     * event time stops).
+     * Stores the history after {@code appended} entries were added at its end (-1: an entry went
+     * before others, after a late payment or a restore), and sets the card's cleanup timer if it
+     * has none. Appends are one merge each; the whole list is rewritten only when entries went
+     * elsewhere or when at least {@link #trimBatch} entries fell out of what rules may see.
      */
-    private void updateHistory(List<PastTransaction> past, TimerService timers) throws Exception {
-        Long current = cleanupAt.value();
-        Long due =
-                past.isEmpty()
-                        ? null
-                        : past.get(past.size() - 1).eventTimeMillis + maxHistoryAge.toMillis();
-        if (past.isEmpty()) {
-            // Only a late transaction older than the horizon came: nothing to keep.
-            history.clear();
-        } else {
-            history.update(past);
+    private void storeHistory(
+            List<PastTransaction> past, int appended, long now, TimerService timers)
+            throws Exception {
+        List<PastTransaction> kept = trim(past, now);
+        if (appended < 0 || past.size() - kept.size() >= trimBatch) {
+            if (kept.isEmpty()) {
+                // Only a late transaction older than the horizon came: nothing to keep.
+                history.clear();
+            } else {
+                history.update(kept);
+            }
+        } else if (appended > 0) {
+            history.addAll(past.subList(past.size() - appended, past.size()));
         }
-        if (Objects.equals(current, due)) {
-            return;
-        }
-        // A pending transaction may share the timer's timestamp: its timer must stay.
-        if (current != null && !pending.contains(current)) {
-            timers.deleteEventTimeTimer(current);
-        }
-        if (due == null) {
-            cleanupAt.clear();
-        } else {
+        if (!kept.isEmpty() && cleanupAt.value() == null) {
+            long due = kept.get(kept.size() - 1).eventTimeMillis + maxHistoryAge.toMillis();
             timers.registerEventTimeTimer(due);
             cleanupAt.update(due);
         }
@@ -325,9 +366,23 @@ public final class FraudScoringFunction
         }
     }
 
+    /** The card's history, moved from release 0.1's layout on first use. */
     private List<PastTransaction> history() throws Exception {
-        List<PastTransaction> past = history.value();
-        return past == null ? new ArrayList<>() : new ArrayList<>(past);
+        List<PastTransaction> past = new ArrayList<>();
+        Iterable<PastTransaction> stored = history.get();
+        if (stored != null) {
+            stored.forEach(past::add);
+        }
+        // Only a card with a cleanup timer can have history in the old layout.
+        if (past.isEmpty() && cleanupAt.value() != null) {
+            List<PastTransaction> legacy = legacyHistory.value();
+            if (legacy != null) {
+                past.addAll(legacy);
+                history.update(past);
+                legacyHistory.clear();
+            }
+        }
+        return past;
     }
 
     /** The transactions before {@code tx} in (event time, id) order. */
@@ -344,7 +399,8 @@ public final class FraudScoringFunction
         return earlier;
     }
 
-    private static void insert(List<PastTransaction> past, PastTransaction tx) {
+    /** Inserts {@code tx} in (event time, id) order; returns its index. */
+    private static int insert(List<PastTransaction> past, PastTransaction tx) {
         int i = past.size();
         while (i > 0
                 && (past.get(i - 1).eventTimeMillis > tx.eventTimeMillis
@@ -354,6 +410,7 @@ public final class FraudScoringFunction
             i--;
         }
         past.add(i, tx);
+        return i;
     }
 
     /**
