@@ -102,7 +102,7 @@ public final class FraudTestBed {
                 .generate();
     }
 
-    static TreeSet<String> expectedAlerts(
+    public static TreeSet<String> expectedAlerts(
             List<PaymentTransaction> payments,
             List<FraudRule> rules,
             Predicate<PaymentTransaction> scored) {
@@ -215,7 +215,7 @@ public final class FraudTestBed {
     }
 
     /** The alerts as "ruleId|version|transactionId", each exactly once and with its own id. */
-    static TreeSet<String> alertKeys(List<FraudAlert> alerts) {
+    public static TreeSet<String> alertKeys(List<FraudAlert> alerts) {
         TreeSet<String> keys = new TreeSet<>();
         for (FraudAlert alert : alerts) {
             String key =

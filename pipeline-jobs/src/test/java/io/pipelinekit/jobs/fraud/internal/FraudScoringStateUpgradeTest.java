@@ -4,29 +4,25 @@ import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.jobs.fraud.FraudRules;
 import io.pipelinekit.schemas.fraud.FraudAlert;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
+import io.pipelinekit.testkit.flink.StateFixtures;
+import io.pipelinekit.testkit.flink.StateFixtures.Backend;
 
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static io.pipelinekit.jobs.fraud.rules.Payments.EPOCH;
 import static io.pipelinekit.jobs.fraud.rules.Payments.online;
@@ -38,32 +34,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the restored operator goes on exactly as one that never stopped.
  *
  * <p>A release that changes the operator's state writes a new fixture: run this class with {@code
- * -Dfixtures.write=<version>} and commit the files; the older fixtures stay and must keep passing.
+ * -Dfixtures.write=<version>}, add the version to {@link #VERSIONS} and commit the files; the older
+ * fixtures stay and must keep passing (docs/testing.md, "State fixtures").
  */
 class FraudScoringStateUpgradeTest {
 
     /** Every release whose state a running deployment may still have. */
     private static final List<String> VERSIONS = List.of("0.1");
 
-    private static final Path FIXTURES = Path.of("src/test/resources/state-fixtures/fraud-scoring");
+    private static final StateFixtures FIXTURES =
+            StateFixtures.in(Path.of("src/test/resources/state-fixtures/fraud-scoring"));
 
     private static final Duration MAX_AGE = Duration.ofHours(1);
     private static final Duration TTL = Duration.ofDays(30);
 
-    static Stream<Arguments> fixtures() {
-        List<Arguments> all = new ArrayList<>();
-        for (String version : VERSIONS) {
-            for (String backend : List.of("hashmap", "rocksdb")) {
-                all.add(Arguments.of(version, backend));
-            }
-        }
-        return all.stream();
+    static List<Object[]> fixtures() {
+        return StateFixtures.combinations(VERSIONS);
     }
 
     @ParameterizedTest(name = "state of {0} on {1}")
     @MethodSource("fixtures")
     void aSnapshotOfAnEarlierReleaseRestoresAndScoresAsIfTheJobHadNeverStopped(
-            String version, String backend) throws Exception {
+            String version, Backend backend) throws Exception {
         // The reference: this build, never stopped.
         List<String> reference;
         int alertsBeforeSnapshot;
@@ -76,8 +68,7 @@ class FraudScoringStateUpgradeTest {
         }
         assertThat(reference).hasSizeGreaterThan(alertsBeforeSnapshot);
 
-        OperatorSubtaskState snapshot =
-                OperatorSnapshotUtil.readStateHandle(fixture(version, backend).toString());
+        OperatorSubtaskState snapshot = FIXTURES.read(version, backend);
         try (var restored = harness(backend, snapshot)) {
             // Rules come from the snapshot's broadcast state, not from a new publication.
             secondPart(restored);
@@ -86,7 +77,7 @@ class FraudScoringStateUpgradeTest {
                     .isEqualTo(reference.subList(alertsBeforeSnapshot, reference.size()));
             // The restored state is cleaned up like new state: nothing is left behind (the
             // harness counts state entries on heap only).
-            if (backend.equals("hashmap")) {
+            if (backend == Backend.HASHMAP) {
                 assertThat(restored.numKeyedStateEntries()).isZero();
             }
             assertThat(restored.numEventTimeTimers()).isZero();
@@ -95,26 +86,17 @@ class FraudScoringStateUpgradeTest {
 
     /** Writes this build's fixtures: {@code -Dfixtures.write=<version>}. */
     @ParameterizedTest(name = "write the {0} fixture")
-    @MethodSource("backends")
-    @EnabledIfSystemProperty(named = "fixtures.write", matches = ".+")
-    void writeFixture(String backend) throws Exception {
-        String version = System.getProperty("fixtures.write");
+    @EnumSource(Backend.class)
+    @EnabledIfSystemProperty(named = StateFixtures.WRITE_PROPERTY, matches = ".+")
+    void writeFixture(Backend backend) throws Exception {
         try (var harness = harness(backend, null)) {
             rules(harness);
             firstPart(harness);
-            OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
-            Path file = fixture(version, backend);
-            Files.createDirectories(file.getParent());
-            OperatorSnapshotUtil.writeStateHandle(snapshot, file.toString());
+            FIXTURES.write(
+                    StateFixtures.versionToWrite().orElseThrow(),
+                    backend,
+                    harness.snapshot(1L, 1L));
         }
-    }
-
-    static Stream<String> backends() {
-        return Stream.of("hashmap", "rocksdb");
-    }
-
-    private static Path fixture(String version, String backend) {
-        return FIXTURES.resolve("v" + version + "-" + backend + ".snapshot");
     }
 
     private static void rules(KeyedTwoInputStreamOperatorTestHarness<?, ?, RuleUpdate, ?> harness)
@@ -182,7 +164,7 @@ class FraudScoringStateUpgradeTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<
                     String, PaymentTransaction, RuleUpdate, FraudAlert>
-            harness(String backend, OperatorSubtaskState restoreFrom) throws Exception {
+            harness(Backend backend, OperatorSubtaskState restoreFrom) throws Exception {
         CoBroadcastWithKeyedOperator<String, PaymentTransaction, RuleUpdate, FraudAlert> operator =
                 new CoBroadcastWithKeyedOperator<>(
                         new FraudScoringFunction(
@@ -191,11 +173,7 @@ class FraudScoringStateUpgradeTest {
         var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<>(
                         operator, PaymentTransaction::getCardId, null, Types.STRING);
-        StateBackend state =
-                "rocksdb".equals(backend)
-                        ? new EmbeddedRocksDBStateBackend(false)
-                        : new HashMapStateBackend();
-        harness.setStateBackend(state);
+        harness.setStateBackend(backend.create());
         harness.setup();
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
