@@ -30,9 +30,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -66,6 +68,14 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private Path workDir;
     private ChildJvm jobManager;
     private ChildJvm taskManager;
+    private int taskManagerStarts;
+
+    /** What a TaskManager is started with, kept to start a replacement. */
+    private Configuration effectiveConfig;
+
+    private List<Path> flinkClasspath;
+    private Path confDir;
+    private Path logDir;
     private int restPort;
 
     private StandaloneFlinkCluster(Builder builder) {
@@ -149,39 +159,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             ServiceSupport.awaitReady(
                     jobManager, "Flink JobManager", startupTimeout, () -> get("/overview") != null);
 
-            TaskExecutorProcessSpec tmSpec =
-                    TaskExecutorProcessUtils.processSpecFromConfig(
-                            TaskExecutorProcessUtils
-                                    .getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption(
-                                            effective, TaskManagerOptions.TOTAL_PROCESS_MEMORY));
-            ChildJvm.Builder taskManagerProcess =
-                    flinkProcess(
-                            "flink-taskmanager",
-                            classpath,
-                            org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils
-                                    .generateJvmParametersStr(tmSpec),
-                            logs.resolve("taskmanager.log"),
-                            conf);
-            taskManagerJvmOptions.forEach(taskManagerProcess::jvmArg);
-            taskManager =
-                    taskManagerProcess
-                            .mainClass("org.apache.flink.runtime.taskexecutor.TaskManagerRunner")
-                            .args(
-                                    concat(
-                                            new String[] {"--configDir", conf.toString()},
-                                            dynamic(
-                                                    TaskExecutorProcessUtils
-                                                            .generateDynamicConfigsStr(tmSpec))))
-                            .start();
-            ServiceSupport.awaitReady(
-                    taskManager,
-                    "Flink TaskManager",
-                    startupTimeout,
-                    () -> {
-                        JsonNode overview = get("/overview");
-                        return overview != null
-                                && overview.path("slots-total").asInt() >= taskSlots;
-                    });
+            effectiveConfig = effective;
+            flinkClasspath = classpath;
+            confDir = conf;
+            logDir = logs;
+            startTaskManager();
             return this;
         } catch (IOException e) {
             close();
@@ -190,6 +172,77 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Starts a TaskManager, e.g. after {@link #killTaskManager()}, and waits until its slots are
+     * registered with the JobManager.
+     */
+    public synchronized void startTaskManager() {
+        if (jobManager == null) {
+            throw new IllegalStateException("StandaloneFlinkCluster is not started");
+        }
+        if (taskManager != null && taskManager.isAlive()) {
+            throw new IllegalStateException("The TaskManager is running; kill it first");
+        }
+        TaskExecutorProcessSpec tmSpec =
+                TaskExecutorProcessUtils.processSpecFromConfig(
+                        TaskExecutorProcessUtils
+                                .getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption(
+                                        effectiveConfig, TaskManagerOptions.TOTAL_PROCESS_MEMORY));
+        taskManagerStarts++;
+        Set<String> registered = taskManagerIds();
+        ChildJvm.Builder taskManagerProcess =
+                flinkProcess(
+                        "flink-taskmanager",
+                        flinkClasspath,
+                        org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils
+                                .generateJvmParametersStr(tmSpec),
+                        logDir.resolve(
+                                taskManagerStarts == 1
+                                        ? "taskmanager.log"
+                                        : "taskmanager-" + taskManagerStarts + ".log"),
+                        confDir);
+        taskManagerJvmOptions.forEach(taskManagerProcess::jvmArg);
+        taskManager =
+                taskManagerProcess
+                        .mainClass("org.apache.flink.runtime.taskexecutor.TaskManagerRunner")
+                        .args(
+                                concat(
+                                        new String[] {"--configDir", confDir.toString()},
+                                        dynamic(
+                                                TaskExecutorProcessUtils.generateDynamicConfigsStr(
+                                                        tmSpec))))
+                        .start();
+        ServiceSupport.awaitReady(
+                taskManager,
+                "Flink TaskManager",
+                startupTimeout,
+                // A new TaskManager id: a killed one stays listed until its heartbeat times out.
+                () -> !registered.containsAll(taskManagerIds()));
+    }
+
+    private Set<String> taskManagerIds() {
+        Set<String> ids = new HashSet<>();
+        JsonNode list = get("/taskmanagers");
+        if (list != null) {
+            for (JsonNode taskManager : list.path("taskmanagers")) {
+                ids.add(taskManager.path("id").asText());
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Kills the TaskManager process with SIGKILL, as a machine or container loss does: its tasks
+     * get no chance to clean up (open Kafka transactions stay open, files stay half written). Jobs
+     * restart once {@link #startTaskManager()} brings slots back.
+     */
+    public synchronized void killTaskManager() {
+        if (taskManager == null) {
+            throw new IllegalStateException("StandaloneFlinkCluster is not started");
+        }
+        taskManager.kill();
     }
 
     private List<Path> classpath() {
@@ -327,6 +380,29 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         }
         throw new IllegalStateException(
                 "Job " + jobId + " is not running after " + timeout + ": " + jobState(jobId));
+    }
+
+    /**
+     * Waits until the job restarted after {@code sinceEpochMillis} (e.g. a {@link
+     * #killTaskManager()}) and runs again with all its tasks: a job whose JobManager has not yet
+     * noticed the loss still reports RUNNING, which {@link #awaitRunning} alone would accept.
+     */
+    public void awaitRestarted(String jobId, long sinceEpochMillis, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = get("/jobs/" + jobId);
+            if (job != null
+                    && job.path("timestamps").path("RESTARTING").asLong(0) >= sinceEpochMillis) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "Job " + jobId + " did not restart within " + timeout);
+            }
+            Thread.sleep(100);
+        }
+        awaitRunning(jobId, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     /** Completed checkpoints of a job. */
