@@ -80,7 +80,13 @@ class InventorySyncITCase {
             workload.applyChanges(200);
             String savepoint = FLINK.cluster().stopWithSavepoint(job, Duration.ofMinutes(2));
             workload.applyChanges(100); // while stopped: the slot keeps the WAL
-            job = deployment.submit(savepoint);
+            // Rescaled from 2 to 1 and back to 2: stock state, the CDC stream split and the
+            // changelog offsets are redistributed each time.
+            job = deployment.submit(savepoint, 1);
+            workload.applyChanges(100);
+            awaitInSync(deployment.config);
+            savepoint = FLINK.cluster().stopWithSavepoint(job, Duration.ofMinutes(2));
+            job = deployment.submit(savepoint, 2);
             workload.applyChanges(200);
             // A change that breaks an invariant is dead-lettered, and the job keeps going.
             workload.setQuantity("P000001", "W01", -5);
@@ -274,7 +280,11 @@ class InventorySyncITCase {
         }
 
         JobID submit(String savepoint) throws Exception {
-            StreamExecutionEnvironment env = environment(config);
+            return submit(savepoint, 2);
+        }
+
+        JobID submit(String savepoint, int parallelism) throws Exception {
+            StreamExecutionEnvironment env = environment(config, parallelism);
             return savepoint == null
                     ? FLINK.cluster().submit(env, "inventory-sync").getJobID()
                     : FLINK.cluster().submitRestoring(env, "inventory-sync", savepoint).getJobID();
@@ -294,7 +304,12 @@ class InventorySyncITCase {
     }
 
     private static StreamExecutionEnvironment environment(Configuration config) throws Exception {
-        StreamExecutionEnvironment env = FLINK.cluster().environment(2);
+        return environment(config, 2);
+    }
+
+    private static StreamExecutionEnvironment environment(Configuration config, int parallelism)
+            throws Exception {
+        StreamExecutionEnvironment env = FLINK.cluster().environment(parallelism);
         InventorySyncJob.build(env, config);
         return env;
     }
