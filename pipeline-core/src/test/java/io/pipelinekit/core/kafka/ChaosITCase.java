@@ -3,6 +3,7 @@ package io.pipelinekit.core.kafka;
 import io.pipelinekit.core.checkpoint.CheckpointPreset;
 import io.pipelinekit.core.checkpoint.CheckpointSettings;
 import io.pipelinekit.testkit.chaos.ChaosReport;
+import io.pipelinekit.testkit.chaos.ChaosServices;
 import io.pipelinekit.testkit.chaos.FailAfterCheckpoint;
 import io.pipelinekit.testkit.chaos.FaultEvent;
 import io.pipelinekit.testkit.chaos.FaultInjector;
@@ -67,6 +68,7 @@ class ChaosITCase {
     /** After the final drain, nothing more may become visible for this long. */
     private static final Duration QUIET_PERIOD = Duration.ofSeconds(2);
 
+    private static ChaosServices services;
     private static EmbeddedKafkaBroker broker;
     private static EmbeddedS3 s3;
     private static FlinkTestCluster flink;
@@ -74,32 +76,16 @@ class ChaosITCase {
     @BeforeAll
     static void start() throws Exception {
         // Private services: the plan kills them, which the shared ones must never see.
-        broker = EmbeddedKafkaBroker.builder().build().start();
-        s3 = EmbeddedS3.builder().build().start();
-        flink =
-                FlinkTestCluster.builder()
-                        // One task manager: every TASK_MANAGER_KILL hits the job, which waits
-                        // for the replacement that the injector starts after the downtime.
-                        .taskManagers(1)
-                        .slotsPerTaskManager(2)
-                        .s3Checkpoints(() -> s3)
-                        .build()
-                        .start();
+        services = ChaosServices.start(2);
+        broker = services.broker();
+        s3 = services.s3();
+        flink = services.flink();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (flink != null) {
-                flink.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-            if (s3 != null) {
-                s3.close();
-            }
+        if (services != null) {
+            services.close();
         }
     }
 

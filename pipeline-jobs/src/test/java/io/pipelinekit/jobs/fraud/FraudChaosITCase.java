@@ -6,6 +6,7 @@ import io.pipelinekit.core.formats.avro.ConfluentAvro;
 import io.pipelinekit.schemas.fraud.FraudAlert;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 import io.pipelinekit.testkit.chaos.ChaosReport;
+import io.pipelinekit.testkit.chaos.ChaosServices;
 import io.pipelinekit.testkit.chaos.FaultInjector;
 import io.pipelinekit.testkit.chaos.FaultKind;
 import io.pipelinekit.testkit.chaos.FaultPlan;
@@ -69,6 +70,7 @@ class FraudChaosITCase {
     @RegisterExtension
     static final SchemaRegistryExtension REGISTRY = new SchemaRegistryExtension();
 
+    private static ChaosServices services;
     private static EmbeddedKafkaBroker broker;
     private static EmbeddedS3 s3;
     private static FlinkTestCluster flink;
@@ -76,32 +78,16 @@ class FraudChaosITCase {
     @BeforeAll
     static void start() throws Exception {
         // Private services: the plan kills them, which the shared ones must never see.
-        broker = EmbeddedKafkaBroker.builder().build().start();
-        s3 = EmbeddedS3.builder().build().start();
-        flink =
-                FlinkTestCluster.builder()
-                        // One TaskManager: every kill hits the job, which waits for the
-                        // replacement the injector starts after the downtime.
-                        .taskManagers(1)
-                        .slotsPerTaskManager(2)
-                        .s3Checkpoints(() -> s3)
-                        .build()
-                        .start();
+        services = ChaosServices.start(2);
+        broker = services.broker();
+        s3 = services.s3();
+        flink = services.flink();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (flink != null) {
-                flink.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-            if (s3 != null) {
-                s3.close();
-            }
+        if (services != null) {
+            services.close();
         }
     }
 
@@ -252,13 +238,7 @@ class FraudChaosITCase {
             throws Exception {
         List<String> keys = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            FraudAlert alert = deserializer.deserialize(record.value());
-            keys.add(
-                    alert.getRuleId()
-                            + "|"
-                            + alert.getRuleVersion()
-                            + "|"
-                            + alert.getTransactionId());
+            keys.add(FraudTestBed.alertKey(deserializer.deserialize(record.value())));
         }
         return keys;
     }

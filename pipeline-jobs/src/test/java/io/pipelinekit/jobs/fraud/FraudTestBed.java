@@ -214,16 +214,16 @@ public final class FraudTestBed {
         return seen;
     }
 
+    /** An alert as "ruleId|version|transactionId", the reference model's form. */
+    public static String alertKey(FraudAlert alert) {
+        return alert.getRuleId() + "|" + alert.getRuleVersion() + "|" + alert.getTransactionId();
+    }
+
     /** The alerts as "ruleId|version|transactionId", each exactly once and with its own id. */
     public static TreeSet<String> alertKeys(List<FraudAlert> alerts) {
         TreeSet<String> keys = new TreeSet<>();
         for (FraudAlert alert : alerts) {
-            String key =
-                    alert.getRuleId()
-                            + "|"
-                            + alert.getRuleVersion()
-                            + "|"
-                            + alert.getTransactionId();
+            String key = alertKey(alert);
             assertThat(keys.add(key)).as("alert %s once", key).isTrue();
             assertThat(alert.getAlertId())
                     .isEqualTo(
