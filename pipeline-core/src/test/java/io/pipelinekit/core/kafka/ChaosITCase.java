@@ -27,7 +27,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -202,14 +201,10 @@ class ChaosITCase {
                         .build();
         StreamExecutionEnvironment env = flink.environment(2);
         checkpoints.applyTo(env);
-        Configuration overrides = new Configuration();
+        // Five faults in a row would back off for a minute with the preset's exponential delay.
+        Configuration overrides = ChaosServices.restartThroughEveryFault();
         overrides.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         overrides.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
-        // Five faults in a row would back off for a minute with the preset's exponential delay.
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
-        overrides.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
         env.configure(overrides);
 
         Properties kafka = new Properties();

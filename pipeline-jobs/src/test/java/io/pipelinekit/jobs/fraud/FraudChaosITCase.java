@@ -20,8 +20,6 @@ import io.pipelinekit.testkit.s3.EmbeddedS3;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -248,12 +246,7 @@ class FraudChaosITCase {
         FraudDetectionJob.build(env, bed.config);
         // The job's own policy gives up after 10 failures without an hour of quiet in between, as
         // production should; a chaos plan packs its faults into minutes.
-        Configuration overrides = new Configuration();
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
-        overrides.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        env.configure(overrides);
+        env.configure(ChaosServices.restartThroughEveryFault());
         return flink.submit(env, FraudDetectionJob.NAME).getJobID();
     }
 }

@@ -19,7 +19,6 @@ import io.pipelinekit.testkit.postgres.PostgresDatabase;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import org.apache.kafka.clients.admin.NewTopic;
@@ -302,12 +301,7 @@ class InventoryChaosITCase {
         InventorySyncJob.build(env, config);
         // The job's own policy gives up after 10 failures without an hour of quiet in between;
         // a chaos plan packs its faults into minutes.
-        Configuration overrides = new Configuration();
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        overrides.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
-        overrides.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        env.configure(overrides);
+        env.configure(ChaosServices.restartThroughEveryFault());
         return flink.submit(env, InventorySyncJob.NAME).getJobID();
     }
 }

@@ -5,6 +5,10 @@ import io.pipelinekit.testkit.kafka.EmbeddedKafkaBroker;
 import io.pipelinekit.testkit.s3.EmbeddedS3;
 
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+
+import java.time.Duration;
 
 /**
  * The services a chaos test may kill, private to the test class: a Kafka broker, S3 and a Flink
@@ -64,6 +68,20 @@ public final class ChaosServices implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Job settings that restart through every fault of a plan (fixed 500 ms delay, 1000 attempts),
+     * for {@code env.configure(...)} after the job applied its own: production restart policies
+     * give up after a few failures close together, and a plan packs its faults into minutes.
+     */
+    public static Configuration restartThroughEveryFault() {
+        Configuration settings = new Configuration();
+        settings.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        settings.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
+        settings.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        return settings;
     }
 
     public EmbeddedKafkaBroker broker() {

@@ -192,10 +192,12 @@ public final class FraudScoringFunction
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FraudAlert> out)
             throws Exception {
         List<PaymentTransaction> due = pending.get(timestamp);
+        // Read once: the cleanup check below needs it too when both timers share the timestamp.
+        List<PastTransaction> past = null;
         if (due != null) {
             pending.remove(timestamp);
             due.sort(Comparator.comparing(tx -> tx.getTransactionId().toString()));
-            List<PastTransaction> past = history();
+            past = history();
             // How many entries went to the end of the history (-1: one went elsewhere).
             int appended = 0;
             for (PaymentTransaction tx : due) {
@@ -216,7 +218,9 @@ public final class FraudScoringFunction
         }
         Long cleanup = cleanupAt.value();
         if (cleanup != null && cleanup == timestamp) {
-            List<PastTransaction> past = history();
+            if (past == null) {
+                past = history();
+            }
             long newestLeavesHorizon =
                     past.isEmpty()
                             ? Long.MIN_VALUE
