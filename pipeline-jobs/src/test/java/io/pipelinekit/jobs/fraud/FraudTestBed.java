@@ -53,23 +53,38 @@ public final class FraudTestBed {
     static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(30);
 
     final KafkaService kafka;
-    final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    final String transactions = "transactions-" + suffix;
-    final String rules = "rules-" + suffix;
-    final String alerts = "alerts-" + suffix;
-    final String late = "late-" + suffix;
-    public final String dlq = "fraud-dlq-" + suffix;
-    final String group = "fraud-" + suffix;
+    final String suffix;
+    final String transactions;
+    final String rules;
+    final String alerts;
+    final String late;
+    public final String dlq;
+    final String group;
     public final Configuration config = new Configuration();
 
+    /** A test bed on new topics with a random suffix. */
     public FraudTestBed(KafkaService kafka, String registryUrl, String checkpointStorage) {
-        this.kafka = kafka;
+        this(kafka, registryUrl, checkpointStorage, UUID.randomUUID().toString().substring(0, 8));
         kafka.createTopics(
                 new NewTopic(transactions, PARTITIONS, (short) 1),
-                new NewTopic(rules, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(alerts, 2, (short) 1),
-                new NewTopic(late, 1, (short) 1),
-                new NewTopic(dlq, 1, (short) 1));
+                new NewTopic(rules, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        createOutputTopics();
+    }
+
+    /**
+     * A test bed on the topics named with {@code suffix}, which the caller creates (a savepoint
+     * fixture recreates the inputs at their recorded offsets, then calls {@link
+     * #createOutputTopics()}).
+     */
+    FraudTestBed(KafkaService kafka, String registryUrl, String checkpointStorage, String suffix) {
+        this.kafka = kafka;
+        this.suffix = suffix;
+        this.transactions = "transactions-" + suffix;
+        this.rules = "rules-" + suffix;
+        this.alerts = "alerts-" + suffix;
+        this.late = "late-" + suffix;
+        this.dlq = "fraud-dlq-" + suffix;
+        this.group = "fraud-" + suffix;
         config.setString("kafka.bootstrap-servers", kafka.bootstrapServers());
         config.setString("kafka.source.group-id", group);
         config.setString("schema-registry.url", registryUrl);
@@ -81,6 +96,14 @@ public final class FraudTestBed {
         config.set(FraudDetectionOptions.ALERTS_TOPIC, alerts);
         config.set(FraudDetectionOptions.LATE_TRANSACTIONS_TOPIC, late);
         config.set(FraudDetectionOptions.MAX_OUT_OF_ORDERNESS, OUT_OF_ORDERNESS);
+    }
+
+    /** Creates the topics the job writes: alerts, late payments and dead letters. */
+    void createOutputTopics() {
+        kafka.createTopics(
+                new NewTopic(alerts, 2, (short) 1),
+                new NewTopic(late, 1, (short) 1),
+                new NewTopic(dlq, 1, (short) 1));
     }
 
     /** Waits until the job has read every rule published so far (its offsets are committed). */

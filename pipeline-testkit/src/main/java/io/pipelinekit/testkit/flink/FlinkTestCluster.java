@@ -252,6 +252,11 @@ public final class FlinkTestCluster implements AutoCloseable {
                 timeout,
                 "all tasks running",
                 graph -> {
+                    // A job that failed to initialize (e.g. to restore) has no vertices at all.
+                    if (graph.getState() != JobStatus.RUNNING
+                            && graph.getState() != JobStatus.FINISHED) {
+                        return false;
+                    }
                     for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
                         ExecutionState state = vertex.getExecutionState();
                         if (state != ExecutionState.RUNNING && state != ExecutionState.FINISHED) {
@@ -388,9 +393,20 @@ public final class FlinkTestCluster implements AutoCloseable {
         return path;
     }
 
-    /** Cancels the job and waits until it is cancelled. */
+    /**
+     * Cancels the job unless it has ended already and waits until it has: safe in a {@code finally}
+     * block after a job failed, where an exception would hide the test's own.
+     */
     public void cancel(JobID jobId, Duration timeout) throws Exception {
-        get(miniCluster().cancelJob(jobId), timeout, "cancel of " + jobId);
+        try {
+            if (!miniCluster().getJobStatus(jobId).get().isGloballyTerminalState()) {
+                get(miniCluster().cancelJob(jobId), timeout, "cancel of " + jobId);
+            }
+        } catch (ExecutionException e) {
+            if (!miniCluster().getJobStatus(jobId).get().isGloballyTerminalState()) {
+                throw e;
+            }
+        }
         awaitTerminal(jobId, timeout);
     }
 
