@@ -59,6 +59,24 @@ public interface PostgresService extends AutoCloseable {
     }
 
     /**
+     * Creates the database {@code name} exactly (for state that refers to a database by name, such
+     * as a savepoint fixture's CDC splits); fails if it exists.
+     */
+    default PostgresDatabase createDatabaseNamed(String name) {
+        if (!name.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException(
+                    "Database name '" + name + "' must be lower case letters, digits and '_'");
+        }
+        try (Connection connection = connect("postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create database " + name, e);
+        }
+        return new PostgresDatabase(this, name);
+    }
+
+    /**
      * Drops a database and the inactive replication slots that pin it (PostgreSQL refuses to drop a
      * database that a logical slot still refers to). Active slots fail the drop with the reason.
      */
