@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FraudScoringStateUpgradeTest {
 
     /** Every release whose state a running deployment may still have. */
-    private static final List<String> VERSIONS = List.of("0.1");
+    private static final List<String> VERSIONS = List.of("0.1", "0.2");
 
     private static final StateFixtures FIXTURES =
             StateFixtures.in(Path.of("src/test/resources/state-fixtures/fraud-scoring"));
