@@ -213,7 +213,11 @@ class JobsOverSaslSslITCase {
         assertThat(ofThisTest)
                 .as("the Kafka clients logged their configuration (the scan saw it)")
                 .contains("sasl.jaas.config");
-        assertThat(ofThisTest).doesNotContain(PASSWORD).doesNotContain(wrong);
+        assertThat(ofThisTest)
+                .doesNotContain(PASSWORD)
+                .doesNotContain(wrong)
+                .as("the trust store's password (random, made with the CA)")
+                .doesNotContain(broker.truststorePassword());
     }
 
     private void build(Configuration config, boolean inventory) throws Exception {
@@ -272,8 +276,7 @@ class JobsOverSaslSslITCase {
                 "Expected " + count + " records in " + topic + ", found " + records.size());
     }
 
-    private static void assertNoSecretIn(List<ConsumerRecord<byte[], byte[]>> records)
-            throws Exception {
+    private void assertNoSecretIn(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             if (record.key() != null) {
@@ -290,7 +293,8 @@ class JobsOverSaslSslITCase {
             }
             assertThat(bytes.toString(StandardCharsets.UTF_8))
                     .as("dead letter at offset %d", record.offset())
-                    .doesNotContain(PASSWORD);
+                    .doesNotContain(PASSWORD)
+                    .doesNotContain(broker.truststorePassword());
         }
     }
 

@@ -232,7 +232,8 @@ public final class EmbeddedKafkaBroker implements KafkaService {
 
     /** The password of {@link #truststore()}. */
     public String truststorePassword() {
-        return SelfSignedCertificate.PASSWORD;
+        truststore();
+        return certificate.password();
     }
 
     /** The broker's process id, for fault injection and diagnostics. */
@@ -401,8 +402,8 @@ public final class EmbeddedKafkaBroker implements KafkaService {
     private void tlsListener(Map<String, String> p, String listener) {
         String prefix = "listener.name." + listener + ".ssl.";
         p.put(prefix + "keystore.location", certificate.keystore().toString());
-        p.put(prefix + "keystore.password", SelfSignedCertificate.PASSWORD);
-        p.put(prefix + "key.password", SelfSignedCertificate.PASSWORD);
+        p.put(prefix + "keystore.password", certificate.password());
+        p.put(prefix + "key.password", certificate.password());
         p.put(prefix + "keystore.type", "PKCS12");
     }
 

@@ -137,7 +137,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     /** The password of {@link #truststore()}. */
     public String truststorePassword() {
-        return SelfSignedCertificate.PASSWORD;
+        truststore();
+        return certificate.password();
     }
 
     /** HTTP requests served so far, to assert on client-side caching. */

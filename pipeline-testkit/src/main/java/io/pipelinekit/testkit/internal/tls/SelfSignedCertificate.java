@@ -12,22 +12,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A self-signed certificate for 127.0.0.1, made with the JDK's keytool, and its trust store. */
+/**
+ * A self-signed certificate for 127.0.0.1, made with the JDK's keytool, and its trust store, both
+ * under a random password: a scan for secrets in a test's logs can then look for it.
+ */
 @org.apache.flink.annotation.Internal
 public final class SelfSignedCertificate {
 
-    public static final String PASSWORD = "pipelinekit";
-
     private final Path keystore;
     private final Path truststore;
+    private final String password;
 
-    private SelfSignedCertificate(Path keystore, Path truststore) {
+    private SelfSignedCertificate(Path keystore, Path truststore, String password) {
         this.keystore = keystore;
         this.truststore = truststore;
+        this.password = password;
     }
 
     public static SelfSignedCertificate create() throws IOException {
@@ -35,6 +40,10 @@ public final class SelfSignedCertificate {
         Path keystore = dir.resolve("server.p12");
         Path certificate = dir.resolve("server.crt");
         Path truststore = dir.resolve("truststore.p12");
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        // Hex: never starts with '-', which keytool would read as an option.
+        String password = HexFormat.of().formatHex(random);
         keytool(
                 "-genkeypair",
                 "-alias",
@@ -54,9 +63,9 @@ public final class SelfSignedCertificate {
                 "-keystore",
                 keystore.toString(),
                 "-storepass",
-                PASSWORD,
+                password,
                 "-keypass",
-                PASSWORD);
+                password);
         keytool(
                 "-exportcert",
                 "-alias",
@@ -64,7 +73,7 @@ public final class SelfSignedCertificate {
                 "-keystore",
                 keystore.toString(),
                 "-storepass",
-                PASSWORD,
+                password,
                 "-file",
                 certificate.toString());
         keytool(
@@ -79,12 +88,17 @@ public final class SelfSignedCertificate {
                 "-keystore",
                 truststore.toString(),
                 "-storepass",
-                PASSWORD);
-        return new SelfSignedCertificate(keystore, truststore);
+                password);
+        return new SelfSignedCertificate(keystore, truststore, password);
     }
 
     public void delete() {
         ServiceSupport.deleteWorkDir(keystore.getParent());
+    }
+
+    /** The password of the key store, its key and the trust store. */
+    public String password() {
+        return password;
     }
 
     public Path truststore() {
@@ -98,10 +112,10 @@ public final class SelfSignedCertificate {
     public SSLContext serverContext() throws IOException {
         try (InputStream in = Files.newInputStream(keystore)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, PASSWORD.toCharArray());
+            store.load(in, password.toCharArray());
             KeyManagerFactory keys =
                     KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, PASSWORD.toCharArray());
+            keys.init(store, password.toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, null);
             return context;
