@@ -37,6 +37,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
@@ -48,6 +49,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 
 /**
  * fraud-detection: scores card payments from Kafka in event time with rules that change at runtime
@@ -106,6 +108,18 @@ public final class FraudDetectionJob {
 
     /** Builds the job on {@code env}; all endpoints come from {@code config}. */
     public static void build(StreamExecutionEnvironment env, Configuration config) {
+        build(env, config, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #build(StreamExecutionEnvironment, Configuration)}, with {@code beforeScoring}
+     * applied to the valid payments on their way to the scorer: where a test puts an operator into
+     * the job (a chaos test's {@code FailAfterCheckpoint}).
+     */
+    static void build(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            UnaryOperator<DataStream<PaymentTransaction>> beforeScoring) {
         CheckpointSettings checkpoints = CheckpointSettings.fromConfig(config);
         checkpoints.applyTo(env);
         DeadLetterPolicy policy =
@@ -187,7 +201,9 @@ public final class FraudDetectionJob {
                 validRules.broadcast(FraudScoringFunction.RULES);
 
         SingleOutputStreamOperator<FraudAlert> alerts =
-                valid.keyBy(PaymentTransaction::getCardId, Types.STRING)
+                beforeScoring
+                        .apply(valid)
+                        .keyBy(PaymentTransaction::getCardId, Types.STRING)
                         .connect(broadcastRules)
                         .process(
                                 new FraudScoringFunction(

@@ -61,6 +61,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 
 /**
  * inventory-sync: captures the stock table of a Postgres database with Flink CDC (parallel
@@ -124,6 +125,19 @@ public final class InventorySyncJob {
      * and production run the same code against different services.
      */
     public static void build(StreamExecutionEnvironment env, Configuration config)
+            throws SQLException {
+        build(env, config, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #build(StreamExecutionEnvironment, Configuration)}, with {@code beforeLevels}
+     * applied to the changelog's changes on their way to the stock levels: where a test puts an
+     * operator into the job (a chaos test's {@code FailAfterCheckpoint}).
+     */
+    static void build(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            UnaryOperator<DataStream<InventoryChangeEvent>> beforeLevels)
             throws SQLException {
         Configuration effective = new Configuration(config);
         if (!config.contains(CheckpointOptions.PRESET)) {
@@ -192,7 +206,9 @@ public final class InventorySyncJob {
                                     .uid("changelog-source"),
                             "changelog-split");
             SingleOutputStreamOperator<StockLevel> levels =
-                    changes.keyBy(InventoryChangeEvent::getProductId, Types.STRING)
+                    beforeLevels
+                            .apply(changes)
+                            .keyBy(InventoryChangeEvent::getProductId, Types.STRING)
                             .process(
                                     new StockLevelFunction(
                                             policy,

@@ -7,6 +7,7 @@ import io.pipelinekit.schemas.fraud.FraudAlert;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
 import io.pipelinekit.testkit.chaos.ChaosReport;
 import io.pipelinekit.testkit.chaos.ChaosServices;
+import io.pipelinekit.testkit.chaos.FailAfterCheckpoint;
 import io.pipelinekit.testkit.chaos.FaultInjector;
 import io.pipelinekit.testkit.chaos.FaultKind;
 import io.pipelinekit.testkit.chaos.FaultPlan;
@@ -62,6 +63,9 @@ class FraudChaosITCase {
     private static final int PAYMENTS = LONG ? 100_000 : 6_000;
     private static final int FAULTS = LONG ? 20 : 4;
 
+    /** The name the plan arms the job's {@link FailAfterCheckpoint} operator under. */
+    private static final String FAILURE_POINT = "fraud-chaos";
+
     /** Payments are produced in batches over the fault window, not all at once. */
     private static final int BATCHES = 40;
 
@@ -97,6 +101,7 @@ class FraudChaosITCase {
                         .faults(FAULTS)
                         .kinds(
                                 FaultKind.TASK_MANAGER_KILL,
+                                FaultKind.OPERATOR_FAILURE_AFTER_CHECKPOINT,
                                 FaultKind.KAFKA_BROKER_RESTART,
                                 FaultKind.S3_OUTAGE)
                         .spacing(Duration.ofSeconds(4), Duration.ofSeconds(8))
@@ -127,6 +132,7 @@ class FraudChaosITCase {
             try (FaultInjector chaos =
                     FaultInjector.builder(plan)
                             .taskManagers(flink)
+                            .operatorFailures(FAILURE_POINT)
                             .kafkaBroker(broker)
                             .s3(s3)
                             .outputProgress(output::count)
@@ -243,7 +249,16 @@ class FraudChaosITCase {
 
     private static JobID submit(FraudTestBed bed) throws Exception {
         StreamExecutionEnvironment env = flink.environment(2);
-        FraudDetectionJob.build(env, bed.config);
+        // A pass-through operator in front of the scorer that the plan makes throw right after a
+        // completed checkpoint: the job's own operators then restore and replay from it.
+        FraudDetectionJob.build(
+                env,
+                bed.config,
+                valid ->
+                        valid.map(FailAfterCheckpoint.<PaymentTransaction>operator(FAILURE_POINT))
+                                .returns(valid.getType())
+                                .uid("chaos-failure-point")
+                                .name("chaos-failure-point"));
         // The job's own policy gives up after 10 failures without an hour of quiet in between, as
         // production should; a chaos plan packs its faults into minutes.
         env.configure(ChaosServices.restartThroughEveryFault());

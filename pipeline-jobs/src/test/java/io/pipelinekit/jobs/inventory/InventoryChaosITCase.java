@@ -5,6 +5,7 @@ import io.pipelinekit.schemas.inventory.ChangeOperation;
 import io.pipelinekit.schemas.inventory.InventoryChangeEvent;
 import io.pipelinekit.testkit.chaos.ChaosReport;
 import io.pipelinekit.testkit.chaos.ChaosServices;
+import io.pipelinekit.testkit.chaos.FailAfterCheckpoint;
 import io.pipelinekit.testkit.chaos.FaultInjector;
 import io.pipelinekit.testkit.chaos.FaultKind;
 import io.pipelinekit.testkit.chaos.FaultPlan;
@@ -63,7 +64,10 @@ class InventoryChaosITCase {
     private static final Logger LOG = LoggerFactory.getLogger(InventoryChaosITCase.class);
 
     private static final boolean LONG = Boolean.getBoolean("chaos.long");
-    private static final int FAULTS = LONG ? 20 : 5;
+    private static final int FAULTS = LONG ? 20 : 6;
+
+    /** The name the plan arms the job's {@link FailAfterCheckpoint} operator under. */
+    private static final String FAILURE_POINT = "inventory-chaos";
 
     @RegisterExtension
     static final SchemaRegistryExtension REGISTRY = new SchemaRegistryExtension();
@@ -99,6 +103,7 @@ class InventoryChaosITCase {
                         .faults(FAULTS)
                         .kinds(
                                 FaultKind.TASK_MANAGER_KILL,
+                                FaultKind.OPERATOR_FAILURE_AFTER_CHECKPOINT,
                                 FaultKind.POSTGRES_RESTART,
                                 FaultKind.SINK_CONNECTIONS_KILLED,
                                 FaultKind.KAFKA_BROKER_RESTART,
@@ -149,6 +154,7 @@ class InventoryChaosITCase {
             try (FaultInjector chaos =
                     FaultInjector.builder(plan)
                             .taskManagers(flink)
+                            .operatorFailures(FAILURE_POINT)
                             .postgres(postgres)
                             .sinkConnections(postgres, "pipelinekit-sink stock_levels%")
                             .kafkaBroker(broker)
@@ -298,7 +304,18 @@ class InventoryChaosITCase {
 
     private static JobID submit(FlinkTestCluster flink, Configuration config) throws Exception {
         StreamExecutionEnvironment env = flink.environment(2);
-        InventorySyncJob.build(env, config);
+        // A pass-through operator in front of the stock levels that the plan makes throw right
+        // after a completed checkpoint: the job's own operators then restore and replay from it.
+        InventorySyncJob.build(
+                env,
+                config,
+                changes ->
+                        changes.map(
+                                        FailAfterCheckpoint.<InventoryChangeEvent>operator(
+                                                FAILURE_POINT))
+                                .returns(changes.getType())
+                                .uid("chaos-failure-point")
+                                .name("chaos-failure-point"));
         // The job's own policy gives up after 10 failures without an hour of quiet in between;
         // a chaos plan packs its faults into minutes.
         env.configure(ChaosServices.restartThroughEveryFault());
