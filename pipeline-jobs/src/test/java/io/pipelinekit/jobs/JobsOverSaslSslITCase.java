@@ -299,13 +299,8 @@ class JobsOverSaslSslITCase {
     }
 
     private static void awaitInSync(Configuration config) throws Exception {
-        Reconciler reconciler = Reconciler.fromConfig(config);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        ReconciliationReport report = reconciler.compare();
-        while (!report.inSync() && System.nanoTime() < deadline) {
-            Thread.sleep(1000);
-            report = reconciler.compare();
-        }
+        ReconciliationReport report =
+                Reconciler.fromConfig(config).awaitInSync(Duration.ofMinutes(3));
         assertThat(report.inSync()).as(report.toString()).isTrue();
     }
 

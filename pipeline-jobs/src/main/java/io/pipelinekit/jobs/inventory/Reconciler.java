@@ -103,6 +103,22 @@ public final class Reconciler {
                         () -> new IllegalArgumentException("Reconciliation needs " + option.key()));
     }
 
+    /**
+     * Compares until source and target agree or {@code timeout} has passed, and returns the last
+     * comparison: for a check after a catch-up (a restore, a backfill), while the target trails the
+     * source by the job's latency.
+     */
+    public ReconciliationReport awaitInSync(java.time.Duration timeout)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ReconciliationReport report = compare();
+        while (!report.inSync() && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            report = compare();
+        }
+        return report;
+    }
+
     public ReconciliationReport compare() throws SQLException {
         Map<Integer, long[]> sourceCounts = new TreeMap<>();
         Map<Integer, String> sourceSums = new HashMap<>();

@@ -127,13 +127,8 @@ class InventorySyncOnStandaloneClusterITCase {
 
     private static void awaitInSync(Configuration config, StandaloneFlinkCluster flink)
             throws Exception {
-        Reconciler reconciler = Reconciler.fromConfig(config);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        ReconciliationReport report = reconciler.compare();
-        while (!report.inSync() && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            report = reconciler.compare();
-        }
+        ReconciliationReport report =
+                Reconciler.fromConfig(config).awaitInSync(Duration.ofMinutes(3));
         assertThat(report.inSync())
                 .as(
                         "source and target agree:%n%s%nCluster logs:%n%s",

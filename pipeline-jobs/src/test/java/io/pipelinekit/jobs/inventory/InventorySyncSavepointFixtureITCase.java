@@ -48,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -294,13 +293,8 @@ class InventorySyncSavepointFixtureITCase {
     }
 
     private static void awaitInSync(Configuration config) throws Exception {
-        Reconciler reconciler = Reconciler.fromConfig(config);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        ReconciliationReport report = reconciler.compare();
-        while (!report.inSync() && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            report = reconciler.compare();
-        }
+        ReconciliationReport report =
+                Reconciler.fromConfig(config).awaitInSync(Duration.ofMinutes(3));
         assertThat(report.inSync()).as("source and target agree:%n%s", report.toTable()).isTrue();
     }
 

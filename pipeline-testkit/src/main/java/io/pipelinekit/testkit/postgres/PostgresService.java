@@ -44,18 +44,11 @@ public interface PostgresService extends AutoCloseable {
 
     /** Creates a database with a unique name starting with {@code prefix}. */
     default PostgresDatabase createDatabase(String prefix) {
-        String name =
+        return createDatabaseNamed(
                 (prefix.replaceAll("[^A-Za-z0-9_]", "_")
                                 + "_"
                                 + UUID.randomUUID().toString().substring(0, 8))
-                        .toLowerCase(Locale.ROOT);
-        try (Connection connection = connect("postgres");
-                Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + name);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot create database " + name, e);
-        }
-        return new PostgresDatabase(this, name);
+                        .toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -65,7 +58,10 @@ public interface PostgresService extends AutoCloseable {
     default PostgresDatabase createDatabaseNamed(String name) {
         if (!name.matches("[a-z_][a-z0-9_]*")) {
             throw new IllegalArgumentException(
-                    "Database name '" + name + "' must be lower case letters, digits and '_'");
+                    "Database name '"
+                            + name
+                            + "' must be lower case letters, digits and '_', not starting with a"
+                            + " digit");
         }
         try (Connection connection = connect("postgres");
                 Statement statement = connection.createStatement()) {
