@@ -5,6 +5,7 @@ import io.pipelinekit.jobs.fraud.FraudRules;
 import io.pipelinekit.jobs.fraud.FraudTestBed;
 import io.pipelinekit.jobs.inventory.InventorySyncJob;
 import io.pipelinekit.jobs.inventory.InventorySyncOptions;
+import io.pipelinekit.jobs.inventory.InventoryTestConfig;
 import io.pipelinekit.jobs.inventory.InventoryWorkload;
 import io.pipelinekit.jobs.inventory.Reconciler;
 import io.pipelinekit.jobs.inventory.ReconciliationReport;
@@ -138,20 +139,15 @@ class JobsOverSaslSslITCase {
                 new NewTopic(changelog, 2, (short) 1),
                 new NewTopic(levels, 2, (short) 1).configs(Map.of("cleanup.policy", "compact")),
                 new NewTopic(dlq, 1, (short) 1));
-        Configuration plain = new Configuration();
-        plain.setString("kafka.bootstrap-servers", broker.bootstrapServers());
-        plain.setString("kafka.source.group-id", "sync-" + slot);
-        plain.setString("schema-registry.url", REGISTRY.registry().url());
-        plain.setString("checkpoint.storage", FLINK.cluster().checkpointDirectory());
-        plain.setString("checkpoint.interval", "1 s");
-        plain.setString("dlq.topic", dlq);
-        plain.setString("sink.buffer.max-time", "100 ms");
-        plain.set(InventorySyncOptions.SLOT_NAME, slot);
-        plain.set(InventorySyncOptions.SOURCE_URL, source.jdbcUrl());
-        plain.set(InventorySyncOptions.SOURCE_USERNAME, source.username());
-        plain.set(InventorySyncOptions.TARGET_URL, target.jdbcUrl());
-        plain.set(InventorySyncOptions.TARGET_USERNAME, target.username());
-        plain.set(InventorySyncOptions.CHANGELOG_TOPIC, changelog);
+        // The database passwords come from the environment below, never from the file.
+        Configuration plain =
+                InventoryTestConfig.of(
+                        broker.bootstrapServers(),
+                        REGISTRY.registry().url(),
+                        FLINK.cluster().checkpointDirectory(),
+                        slot,
+                        source,
+                        target);
         plain.set(InventorySyncOptions.STOCK_LEVELS_TOPIC, levels);
         plain.set(InventorySyncOptions.RECONCILE_INTERVAL, Duration.ZERO);
         plain.set(InventorySyncOptions.KNOWN_WAREHOUSES, List.of("W01", "W02", "W03"));

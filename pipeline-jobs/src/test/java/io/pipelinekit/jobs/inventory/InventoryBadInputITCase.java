@@ -6,6 +6,7 @@ import io.pipelinekit.schemas.dlq.DeadLetter;
 import io.pipelinekit.schemas.dlq.FailureStage;
 import io.pipelinekit.schemas.inventory.ChangeOperation;
 import io.pipelinekit.schemas.inventory.InventoryChangeEvent;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.FlinkTestCluster;
 import io.pipelinekit.testkit.junit5.FlinkClusterExtension;
 import io.pipelinekit.testkit.junit5.KafkaExtension;
@@ -31,7 +32,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -108,7 +108,7 @@ class InventoryBadInputITCase {
                             producer,
                             changelog,
                             serializer,
-                            change(
+                            SampleRecords.stockChange(
                                     "P" + p,
                                     warehouse,
                                     ChangeOperation.INSERT,
@@ -124,7 +124,8 @@ class InventoryBadInputITCase {
                         producer,
                         changelog,
                         serializer,
-                        change("P" + p, "W01", ChangeOperation.UPDATE, before, before + 5, lsn++));
+                        SampleRecords.stockChange(
+                                "P" + p, "W01", ChangeOperation.UPDATE, before, before + 5, lsn++));
                 expected.put("P" + p + "/W01", before + 5);
             }
             // Changes that break the invariants: rejected by the stock-levels step.
@@ -140,7 +141,7 @@ class InventoryBadInputITCase {
                         producer,
                         changelog,
                         serializer,
-                        change(
+                        SampleRecords.stockChange(
                                 product,
                                 (String) c[1],
                                 (ChangeOperation) c[2],
@@ -153,7 +154,8 @@ class InventoryBadInputITCase {
             // Records the deserializer cannot read: rejected at the source.
             byte[] valid =
                     serializer.serialize(
-                            change("valid", "W01", ChangeOperation.INSERT, null, 1L, lsn));
+                            SampleRecords.stockChange(
+                                    "valid", "W01", ChangeOperation.INSERT, null, 1L, lsn));
             Object[][] damaged = {
                 {"empty-value", new byte[0], "TRUNCATED_HEADER"},
                 {
@@ -244,27 +246,6 @@ class InventoryBadInputITCase {
                                 InventorySyncJob.changeKey(change),
                                 serializer.serialize(change)))
                 .get();
-    }
-
-    private static InventoryChangeEvent change(
-            String product,
-            String warehouse,
-            ChangeOperation operation,
-            Long before,
-            Long after,
-            long lsn) {
-        return InventoryChangeEvent.newBuilder()
-                .setProductId(product)
-                .setWarehouseId(warehouse)
-                .setOperation(operation)
-                .setQuantityBefore(before)
-                .setQuantityAfter(after)
-                .setSourceTable("public.stock")
-                .setLsn(lsn)
-                .setTransactionId(lsn)
-                .setSourceTimestamp(Instant.ofEpochSecond(1_700_000_000L + lsn))
-                .setCapturedAt(Instant.ofEpochSecond(1_700_000_000L + lsn))
-                .build();
     }
 
     private static void awaitTable(PostgresDatabase target, Map<String, Long> expected)

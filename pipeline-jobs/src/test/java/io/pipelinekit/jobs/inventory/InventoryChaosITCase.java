@@ -120,22 +120,14 @@ class InventoryChaosITCase {
         String changelog = "inventory-changes-" + slot;
         String dlq = "inventory-dlq-" + slot;
         broker.createTopics(new NewTopic(changelog, 2, (short) 1), new NewTopic(dlq, 1, (short) 1));
-        Configuration config = new Configuration();
-        config.setString("kafka.bootstrap-servers", broker.bootstrapServers());
-        config.setString("kafka.source.group-id", "sync-" + slot);
-        config.setString("schema-registry.url", REGISTRY.registry().url());
-        config.setString("checkpoint.storage", flink.checkpointDirectory());
-        config.setString("checkpoint.interval", "1 s");
-        config.setString("dlq.topic", dlq);
-        config.setString("sink.buffer.max-time", "100 ms");
-        config.set(InventorySyncOptions.SLOT_NAME, slot);
-        config.set(InventorySyncOptions.SOURCE_URL, source.jdbcUrl());
-        config.set(InventorySyncOptions.SOURCE_USERNAME, source.username());
-        config.set(InventorySyncOptions.SOURCE_PASSWORD, source.password());
-        config.set(InventorySyncOptions.TARGET_URL, target.jdbcUrl());
-        config.set(InventorySyncOptions.TARGET_USERNAME, target.username());
-        config.set(InventorySyncOptions.TARGET_PASSWORD, target.password());
-        config.set(InventorySyncOptions.CHANGELOG_TOPIC, changelog);
+        Configuration config =
+                InventoryTestConfig.of(
+                        broker.bootstrapServers(),
+                        REGISTRY.registry().url(),
+                        flink.checkpointDirectory(),
+                        slot,
+                        source,
+                        target);
         config.set(InventorySyncOptions.STOCK_LEVELS_TOPIC, "");
         config.set(InventorySyncOptions.RECONCILE_INTERVAL, Duration.ZERO);
 

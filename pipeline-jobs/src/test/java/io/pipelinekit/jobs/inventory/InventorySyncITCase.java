@@ -248,7 +248,7 @@ class InventorySyncITCase {
         final String changelogTopic = "inventory-changes-" + slot;
         final String levelsTopic = "inventory-levels-" + slot;
         final String dlqTopic = "inventory-dlq-" + slot;
-        final Configuration config = new Configuration();
+        final Configuration config;
 
         Deployment(PostgresDatabase source, PostgresDatabase target) {
             KAFKA.service()
@@ -257,21 +257,14 @@ class InventorySyncITCase {
                             new NewTopic(levelsTopic, 4, (short) 1)
                                     .configs(Map.of("cleanup.policy", "compact")),
                             new NewTopic(dlqTopic, 1, (short) 1));
-            config.setString("kafka.bootstrap-servers", KAFKA.service().bootstrapServers());
-            config.setString("kafka.source.group-id", "sync-" + slot);
-            config.setString("schema-registry.url", REGISTRY.registry().url());
-            config.setString("checkpoint.storage", FLINK.cluster().checkpointDirectory());
-            config.setString("checkpoint.interval", "1 s");
-            config.setString("dlq.topic", dlqTopic);
-            config.setString("sink.buffer.max-time", "100 ms");
-            config.set(InventorySyncOptions.SLOT_NAME, slot);
-            config.set(InventorySyncOptions.SOURCE_URL, source.jdbcUrl());
-            config.set(InventorySyncOptions.SOURCE_USERNAME, source.username());
-            config.set(InventorySyncOptions.SOURCE_PASSWORD, source.password());
-            config.set(InventorySyncOptions.TARGET_URL, target.jdbcUrl());
-            config.set(InventorySyncOptions.TARGET_USERNAME, target.username());
-            config.set(InventorySyncOptions.TARGET_PASSWORD, target.password());
-            config.set(InventorySyncOptions.CHANGELOG_TOPIC, changelogTopic);
+            config =
+                    InventoryTestConfig.of(
+                            KAFKA.service().bootstrapServers(),
+                            REGISTRY.registry().url(),
+                            FLINK.cluster().checkpointDirectory(),
+                            slot,
+                            source,
+                            target);
             config.set(InventorySyncOptions.STOCK_LEVELS_TOPIC, levelsTopic);
             config.set(InventorySyncOptions.RECONCILE_INTERVAL, Duration.ofSeconds(5));
             config.set(

@@ -262,22 +262,18 @@ class InventorySyncSavepointFixtureITCase {
     }
 
     private Configuration config(String name, PostgresDatabase source, PostgresDatabase target) {
-        Configuration config = new Configuration();
+        Configuration config =
+                InventoryTestConfig.of(
+                        kafka.bootstrapServers(),
+                        REGISTRY.registry().url(),
+                        FLINK.cluster().checkpointDirectory(),
+                        name,
+                        source,
+                        target);
+        // The savepoint holds these names: topics with '-' where the slot has '_'.
         String topics = name.replace('_', '-');
-        config.setString("kafka.bootstrap-servers", kafka.bootstrapServers());
         config.setString("kafka.source.group-id", "sync-" + topics);
-        config.setString("schema-registry.url", REGISTRY.registry().url());
-        config.setString("checkpoint.storage", FLINK.cluster().checkpointDirectory());
-        config.setString("checkpoint.interval", "1 s");
         config.setString("dlq.topic", "inventory-dlq-" + topics);
-        config.setString("sink.buffer.max-time", "100 ms");
-        config.set(InventorySyncOptions.SLOT_NAME, name);
-        config.set(InventorySyncOptions.SOURCE_URL, source.jdbcUrl());
-        config.set(InventorySyncOptions.SOURCE_USERNAME, source.username());
-        config.set(InventorySyncOptions.SOURCE_PASSWORD, source.password());
-        config.set(InventorySyncOptions.TARGET_URL, target.jdbcUrl());
-        config.set(InventorySyncOptions.TARGET_USERNAME, target.username());
-        config.set(InventorySyncOptions.TARGET_PASSWORD, target.password());
         config.set(InventorySyncOptions.CHANGELOG_TOPIC, "inventory-changes-" + topics);
         config.set(InventorySyncOptions.STOCK_LEVELS_TOPIC, "inventory-levels-" + topics);
         config.set(InventorySyncOptions.RECONCILE_INTERVAL, Duration.ofSeconds(5));

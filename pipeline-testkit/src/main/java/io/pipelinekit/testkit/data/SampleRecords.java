@@ -1,5 +1,7 @@
 package io.pipelinekit.testkit.data;
 
+import io.pipelinekit.schemas.inventory.ChangeOperation;
+import io.pipelinekit.schemas.inventory.InventoryChangeEvent;
 import io.pipelinekit.schemas.inventory.StockLevel;
 import io.pipelinekit.schemas.payments.PaymentChannel;
 import io.pipelinekit.schemas.payments.PaymentTransaction;
@@ -65,6 +67,31 @@ public final class SampleRecords {
                 .setProductTotal(quantity)
                 .setVersion(version)
                 .setUpdatedAt(Instant.ofEpochMilli(1000L * version))
+                .build();
+    }
+
+    /**
+     * A captured change of one stock row of {@code public.stock} at {@code lsn} (also its
+     * transaction id), captured at second {@code lsn} after 2023-11-14T22:13:20Z.
+     */
+    public static InventoryChangeEvent stockChange(
+            String productId,
+            String warehouseId,
+            ChangeOperation operation,
+            Long quantityBefore,
+            Long quantityAfter,
+            long lsn) {
+        return InventoryChangeEvent.newBuilder()
+                .setProductId(productId)
+                .setWarehouseId(warehouseId)
+                .setOperation(operation)
+                .setQuantityBefore(quantityBefore)
+                .setQuantityAfter(quantityAfter)
+                .setSourceTable("public.stock")
+                .setLsn(lsn)
+                .setTransactionId(lsn)
+                .setSourceTimestamp(Instant.ofEpochSecond(1_700_000_000L + lsn))
+                .setCapturedAt(Instant.ofEpochSecond(1_700_000_000L + lsn))
                 .build();
     }
 }

@@ -4,6 +4,7 @@ import io.pipelinekit.core.dlq.DeadLetterPolicy;
 import io.pipelinekit.schemas.inventory.ChangeOperation;
 import io.pipelinekit.schemas.inventory.InventoryChangeEvent;
 import io.pipelinekit.schemas.inventory.StockLevel;
+import io.pipelinekit.testkit.data.SampleRecords;
 import io.pipelinekit.testkit.flink.StateFixtures;
 import io.pipelinekit.testkit.flink.StateFixtures.Backend;
 
@@ -19,7 +20,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -88,21 +88,21 @@ class StockLevelStateUpgradeTest {
     private static void firstPart(
             KeyedOneInputStreamOperatorTestHarness<String, InventoryChangeEvent, StockLevel> h)
             throws Exception {
-        apply(h, change("P1", "W1", ChangeOperation.INSERT, null, 10L, 100));
-        apply(h, change("P1", "W2", ChangeOperation.INSERT, null, 5L, 101));
-        apply(h, change("P2", "W1", ChangeOperation.INSERT, null, 7L, 102));
-        apply(h, change("P1", "W1", ChangeOperation.UPDATE, 10L, 12L, 103));
-        apply(h, change("P2", "W1", ChangeOperation.DELETE, 7L, null, 104));
+        apply(h, SampleRecords.stockChange("P1", "W1", ChangeOperation.INSERT, null, 10L, 100));
+        apply(h, SampleRecords.stockChange("P1", "W2", ChangeOperation.INSERT, null, 5L, 101));
+        apply(h, SampleRecords.stockChange("P2", "W1", ChangeOperation.INSERT, null, 7L, 102));
+        apply(h, SampleRecords.stockChange("P1", "W1", ChangeOperation.UPDATE, 10L, 12L, 103));
+        apply(h, SampleRecords.stockChange("P2", "W1", ChangeOperation.DELETE, 7L, null, 104));
     }
 
     /** A change replayed from before the snapshot, then new ones. */
     private static void secondPart(
             KeyedOneInputStreamOperatorTestHarness<String, InventoryChangeEvent, StockLevel> h)
             throws Exception {
-        apply(h, change("P1", "W1", ChangeOperation.UPDATE, 10L, 12L, 103));
-        apply(h, change("P1", "W2", ChangeOperation.UPDATE, 5L, 8L, 110));
-        apply(h, change("P2", "W1", ChangeOperation.INSERT, null, 3L, 111));
-        apply(h, change("P1", "W1", ChangeOperation.UPDATE, 12L, 1L, 112));
+        apply(h, SampleRecords.stockChange("P1", "W1", ChangeOperation.UPDATE, 10L, 12L, 103));
+        apply(h, SampleRecords.stockChange("P1", "W2", ChangeOperation.UPDATE, 5L, 8L, 110));
+        apply(h, SampleRecords.stockChange("P2", "W1", ChangeOperation.INSERT, null, 3L, 111));
+        apply(h, SampleRecords.stockChange("P1", "W1", ChangeOperation.UPDATE, 12L, 1L, 112));
     }
 
     private static void apply(
@@ -110,27 +110,6 @@ class StockLevelStateUpgradeTest {
             InventoryChangeEvent change)
             throws Exception {
         h.processElement(new StreamRecord<>(change));
-    }
-
-    private static InventoryChangeEvent change(
-            String product,
-            String warehouse,
-            ChangeOperation operation,
-            Long before,
-            Long after,
-            long lsn) {
-        return InventoryChangeEvent.newBuilder()
-                .setProductId(product)
-                .setWarehouseId(warehouse)
-                .setOperation(operation)
-                .setQuantityBefore(before)
-                .setQuantityAfter(after)
-                .setSourceTable("public.stock")
-                .setLsn(lsn)
-                .setTransactionId(lsn)
-                .setSourceTimestamp(Instant.ofEpochSecond(1_700_000_000L + lsn))
-                .setCapturedAt(Instant.ofEpochSecond(1_700_000_000L + lsn))
-                .build();
     }
 
     private static List<String> levels(
